@@ -1,0 +1,185 @@
+//! The quick picker's index: every room's name in memory, matched fuzzily.
+//!
+//! The room list searches with FTS5 (word prefixes, through indexes); the picker wants fzf-style
+//! fuzzy matching ("gnrl" → "general") over *every* room within one frame, so it keeps a compact
+//! in-memory copy of names (UTF-32, pre-converted) and runs nucleo's matcher, which also folds
+//! case and Latin accents. Ranking: match quality, then recent activity. When the query only
+//! grows (the user is typing), only the previous hits are rescored.
+
+use std::sync::Mutex;
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
+
+/// One room in the picker index.
+#[derive(Debug)]
+struct Entry {
+    account: String,
+    remote_id: String,
+    name: Utf32String,
+    activity: i64,
+}
+
+#[derive(Debug, Default)]
+struct LastQuery {
+    query: String,
+    hits: Vec<u32>,
+}
+
+/// The in-memory fuzzy index.
+#[derive(Debug, Default)]
+pub struct PickerIndex {
+    entries: Vec<Entry>,
+    last: Mutex<LastQuery>,
+    matcher: Mutex<Option<Matcher>>,
+}
+
+/// A match: index into the entries, score, and (for the top hits) matched char positions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub account: String,
+    pub remote_id: String,
+    pub score: u32,
+    pub positions: Vec<u32>,
+}
+
+impl PickerIndex {
+    pub fn build(rows: Vec<(String, String, String, i64)>) -> PickerIndex {
+        let entries = rows
+            .into_iter()
+            .map(|(account, remote_id, name, activity)| Entry {
+                account,
+                remote_id,
+                name: Utf32String::from(name.as_str()),
+                activity,
+            })
+            .collect();
+        PickerIndex { entries, last: Mutex::new(LastQuery::default()), matcher: Mutex::new(None) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The best `limit` rooms for `query` (the most recent ones for an empty query).
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+        let query = query.trim();
+        if query.is_empty() {
+            let mut idx: Vec<u32> = (0..self.entries.len() as u32).collect();
+            let k = limit.min(idx.len());
+            if k == 0 {
+                return Vec::new();
+            }
+            idx.select_nth_unstable_by_key(k - 1, |&i| std::cmp::Reverse(self.entries[i as usize].activity));
+            idx.truncate(k);
+            idx.sort_by_key(|&i| std::cmp::Reverse(self.entries[i as usize].activity));
+            return idx.into_iter().map(|i| self.hit(i, 0, Vec::new())).collect();
+        }
+        let mut guard = match self.matcher.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let matcher = guard.get_or_insert_with(|| Matcher::new(Config::DEFAULT));
+        let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+        let mut last = match self.last.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        // Typing narrows: a longer query only matches a subset of the previous hits.
+        let narrowing = !last.query.is_empty()
+            && query.starts_with(last.query.as_str())
+            && !query.contains(' ')
+            && !last.query.contains(' ');
+        let candidates: Box<dyn Iterator<Item = u32>> = if narrowing {
+            Box::new(std::mem::take(&mut last.hits).into_iter())
+        } else {
+            Box::new(0..self.entries.len() as u32)
+        };
+        let mut scored: Vec<(u32, u32)> = Vec::new();
+        for i in candidates {
+            let e = &self.entries[i as usize];
+            if let Some(score) = pattern.score(e.name.slice(..), matcher) {
+                scored.push((score, i));
+            }
+        }
+        last.query = query.to_string();
+        last.hits = scored.iter().map(|&(_, i)| i).collect();
+        drop(last);
+        let key =
+            |&(score, i): &(u32, u32)| (std::cmp::Reverse(score), std::cmp::Reverse(self.entries[i as usize].activity));
+        let k = limit.min(scored.len());
+        if k == 0 {
+            return Vec::new();
+        }
+        scored.select_nth_unstable_by_key(k - 1, key);
+        scored.truncate(k);
+        scored.sort_by_key(key);
+        let mut positions = Vec::new();
+        scored
+            .into_iter()
+            .map(|(score, i)| {
+                positions.clear();
+                let name: Utf32Str<'_> = self.entries[i as usize].name.slice(..);
+                pattern.indices(name, matcher, &mut positions);
+                positions.sort_unstable();
+                positions.dedup();
+                self.hit(i, score, positions.clone())
+            })
+            .collect()
+    }
+
+    fn hit(&self, i: u32, score: u32, positions: Vec<u32>) -> Hit {
+        let e = &self.entries[i as usize];
+        Hit { account: e.account.clone(), remote_id: e.remote_id.clone(), score, positions }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> PickerIndex {
+        PickerIndex::build(vec![
+            ("rc1".into(), "a".into(), "general".into(), 10),
+            ("rc1".into(), "b".into(), "Général Café".into(), 30),
+            ("sc1".into(), "c".into(), "random".into(), 20),
+            ("vi1".into(), "d".into(), "engineering-leads".into(), 5),
+        ])
+    }
+
+    #[test]
+    fn fuzzy_and_accent_folded() {
+        let idx = index();
+        let hits = idx.search("gnrl", 10);
+        let ids: Vec<&str> = hits.iter().map(|h| h.remote_id.as_str()).collect();
+        assert!(ids.contains(&"a") && ids.contains(&"b"), "{ids:?}");
+        let hits = idx.search("cafe", 10);
+        assert_eq!(hits.first().map(|h| h.remote_id.as_str()), Some("b"));
+        assert!(!hits[0].positions.is_empty());
+    }
+
+    #[test]
+    fn ties_break_by_recent_activity_and_empty_query_lists_recent() {
+        let idx = index();
+        let hits = idx.search("general", 10);
+        // Same match quality for "general" and "Général": the more recent first.
+        assert_eq!(hits[0].remote_id, "b");
+        let recent: Vec<String> = idx.search("", 2).into_iter().map(|h| h.remote_id).collect();
+        assert_eq!(recent, vec!["b", "c"]);
+    }
+
+    #[test]
+    fn narrowing_gives_the_same_answer_as_a_fresh_search() {
+        let idx = index();
+        for q in ["e", "en", "eng", "engi"] {
+            let narrowed: Vec<String> = idx.search(q, 10).into_iter().map(|h| h.remote_id).collect();
+            let fresh: Vec<String> = index().search(q, 10).into_iter().map(|h| h.remote_id).collect();
+            assert_eq!(narrowed, fresh, "{q}");
+        }
+        assert!(idx.search("zzz", 10).is_empty());
+    }
+}

@@ -1,0 +1,1094 @@
+//! The SQLite implementation of [`Store`](super::Store).
+//!
+//! Two connections: the writer (sync pages, avatars) and a reader for the UI's queries, so a large
+//! sync transaction never blocks the room list (WAL lets readers see the last committed state).
+//! Migrations are numbered SQL files applied in one transaction; `PRAGMA user_version` records
+//! the schema, and a database from a newer Roomdeck is refused rather than damaged.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params, params_from_iter};
+
+use super::{AccountStatus, AvatarBlob, AvatarJob, AvatarUpdate, NewAccount, Store};
+use crate::error::{Error, Result, StoreError};
+use crate::family::{Batch, Capabilities, Cursors, RoomRef};
+use crate::model::{
+    Account, AccountState, ArchivedFilter, AvatarSource, ErrorInfo, Family, LastMessage, Member, RemoteRoom,
+    RemoteUser, RoomDetails, RoomInfo, RoomKind, RoomPage, RoomQuery, RoomRow, Sort, SyncReport,
+};
+use crate::text::{fnv1a, fold, fts_query};
+
+/// Numbered migrations; the index + 1 is the schema version they produce.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+/// Bumped when normalization changes, so every stored room is rewritten once.
+const NORMALIZE_VERSION: &[u8] = b"n1";
+/// Version-less pictures (a DM peer's avatar) are checked again after a week.
+const STALE_AFTER_MS: i64 = 7 * 86_400_000;
+
+const ACCOUNT_COLORS: [&str; 8] =
+    ["#3b6fd8", "#d8572a", "#2a9d8f", "#b5179e", "#e9a23b", "#6a4c93", "#1b998b", "#c1121f"];
+
+static MEMORY_DBS: AtomicU64 = AtomicU64::new(0);
+
+pub struct SqliteStore {
+    path: Option<PathBuf>,
+    writer: Mutex<Connection>,
+    reader: Option<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -16000;",
+    )
+}
+
+fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { path: path.to_string(), found, known: SCHEMA_VERSION }.into());
+    }
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tracing::info!(version = i + 1, "applying database migration");
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::DataDir { path: dir.display().to_string(), reason: e.to_string() })?;
+        }
+        let shown = path.display().to_string();
+        let mut writer = Connection::open(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        configure(&writer)?;
+        migrate(&mut writer, &shown)?;
+        let reader = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        configure(&reader)?;
+        Ok(SqliteStore { path: Some(path.to_path_buf()), writer: Mutex::new(writer), reader: Some(Mutex::new(reader)) })
+    }
+
+    /// A private in-memory database (tests).
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        let n = MEMORY_DBS.fetch_add(1, Ordering::Relaxed);
+        let mut writer = Connection::open_with_flags(
+            format!("file:roomdeck-mem-{n}?mode=memory"),
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        configure(&writer)?;
+        migrate(&mut writer, ":memory:")?;
+        Ok(SqliteStore { path: None, writer: Mutex::new(writer), reader: None })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn w(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.writer)
+    }
+
+    fn r(&self) -> MutexGuard<'_, Connection> {
+        match &self.reader {
+            Some(r) => lock(r),
+            None => lock(&self.writer),
+        }
+    }
+
+    /// Forces a WAL checkpoint (tests that read the file directly).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.w().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+}
+
+fn avatar_key(account: &str, path: &str) -> String {
+    format!("{account}|{path}")
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.family, a.server_url, a.user_id, a.username, a.display_name, a.auth, a.color, \
+     a.cert_pin, a.state, a.last_error_code, a.last_error, a.last_sync_ms, a.offline_since_ms, a.created_ms, \
+     (SELECT count(*) FROM rooms r WHERE r.account_id = a.id)";
+
+fn account_from(r: &Row<'_>) -> rusqlite::Result<Account> {
+    let family: String = r.get(1)?;
+    let code: Option<String> = r.get(10)?;
+    let message: Option<String> = r.get(11)?;
+    Ok(Account {
+        id: r.get(0)?,
+        family: Family::parse(&family).unwrap_or(Family::Rocketchat),
+        server_url: r.get(2)?,
+        user_id: r.get(3)?,
+        username: r.get(4)?,
+        display_name: r.get(5)?,
+        auth: r.get(6)?,
+        color: r.get(7)?,
+        cert_pin: r.get(8)?,
+        state: AccountState::parse(&r.get::<_, String>(9)?),
+        last_error: code.map(|code| ErrorInfo { code, message: message.unwrap_or_default() }),
+        last_sync_ms: r.get(12)?,
+        offline_since_ms: r.get(13)?,
+        created_ms: r.get(14)?,
+        room_count: r.get(15)?,
+    })
+}
+
+const ROW_COLUMNS: &str = "r.account_id, a.family, r.remote_id, r.kind, r.name, r.topic, r.unread, r.mentions, \
+     r.alert, r.favorite, r.archived, r.hidden, r.last_activity_ms, r.last_msg_text, r.last_msg_author, \
+     r.last_msg_at_ms, r.member_count, av.state, av.fetched_ms, (av.original IS NOT NULL OR av.small IS NOT NULL)";
+
+const ROW_FROM: &str = "rooms r JOIN accounts a ON a.id = r.account_id LEFT JOIN avatars av ON av.key = r.avatar_key";
+
+fn row_from(r: &Row<'_>) -> rusqlite::Result<RoomRow> {
+    let account: String = r.get(0)?;
+    let family: String = r.get(1)?;
+    let remote_id: String = r.get(2)?;
+    let kind: String = r.get(3)?;
+    let text: Option<String> = r.get(13)?;
+    let at: Option<i64> = r.get(15)?;
+    let state: Option<String> = r.get(17)?;
+    let fetched: Option<i64> = r.get(18)?;
+    let has_bytes: Option<bool> = r.get(19)?;
+    let has_avatar = state.as_deref() == Some("ok") && has_bytes == Some(true);
+    Ok(RoomRow {
+        id: crate::model::room_id(&account, &remote_id),
+        account,
+        family: Family::parse(&family).unwrap_or(Family::Rocketchat),
+        remote_id,
+        kind: RoomKind::parse(&kind).unwrap_or(RoomKind::Other),
+        name: r.get(4)?,
+        topic: r.get(5)?,
+        unread: r.get(6)?,
+        mentions: r.get(7)?,
+        alert: r.get(8)?,
+        favorite: r.get(9)?,
+        archived: r.get(10)?,
+        hidden: r.get(11)?,
+        last_activity_ms: r.get(12)?,
+        last_message: text.map(|text| LastMessage { text, author: r.get(14).ok().flatten(), at_ms: at.unwrap_or(0) }),
+        member_count: r.get(16)?,
+        has_avatar,
+        avatar_version: if has_avatar { fetched.map(|f| f.to_string()) } else { None },
+    })
+}
+
+fn bool_int(b: bool) -> i64 {
+    i64::from(b)
+}
+
+fn room_hash(room: &RemoteRoom, avatar_json: &str, details_json: &str) -> i64 {
+    fnv1a(&[
+        NORMALIZE_VERSION,
+        room.raw.as_bytes(),
+        room.name.as_bytes(),
+        room.kind.as_str().as_bytes(),
+        avatar_json.as_bytes(),
+        details_json.as_bytes(),
+    ])
+}
+
+/// The avatar key and wanted version for a source, creating or updating its avatar row.
+fn ensure_avatar(
+    tx: &Transaction<'_>,
+    account: &str,
+    owner: &str,
+    source: &AvatarSource,
+    parts_version: Option<String>,
+) -> rusqlite::Result<Option<String>> {
+    let (key, path, version) = match source {
+        AvatarSource::None => return Ok(None),
+        AvatarSource::Remote { path, version } => (avatar_key(account, path), path.clone(), version.clone()),
+        AvatarSource::Composite { members } => (
+            avatar_key(account, &format!("composite:{owner}")),
+            "composite".to_string(),
+            parts_version.or(Some(members.join(","))),
+        ),
+    };
+    tx.prepare_cached(
+        "INSERT INTO avatars (key, account_id, path, wanted_version, state) VALUES (?1, ?2, ?3, ?4, 'pending')
+         ON CONFLICT(key) DO UPDATE SET wanted_version = excluded.wanted_version, path = excluded.path
+         WHERE avatars.wanted_version IS NOT excluded.wanted_version OR avatars.path IS NOT excluded.path",
+    )?
+    .execute(params![key, account, path, version])?;
+    Ok(Some(key))
+}
+
+fn upsert_user(tx: &Transaction<'_>, account: &str, u: &RemoteUser, now: i64) -> rusqlite::Result<()> {
+    let avatar_json = serde_json::to_string(&u.avatar).unwrap_or_else(|_| "{\"type\":\"none\"}".into());
+    let key = ensure_avatar(tx, account, &u.remote_id, &u.avatar, None)?;
+    tx.prepare_cached(
+        "INSERT INTO users (account_id, remote_id, username, display_name, status, avatar_source, avatar_key, updated_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(account_id, remote_id) DO UPDATE SET username = excluded.username,
+            display_name = excluded.display_name, status = excluded.status, avatar_source = excluded.avatar_source,
+            avatar_key = excluded.avatar_key, updated_ms = excluded.updated_ms",
+    )?
+    .execute(params![account, u.remote_id, u.username, u.display_name, u.status, avatar_json, key, now])?;
+    Ok(())
+}
+
+fn write_members(
+    tx: &Transaction<'_>,
+    account: &str,
+    room: &str,
+    members: &[RemoteUser],
+    now: i64,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM room_members WHERE account_id = ?1 AND room_id = ?2")?
+        .execute(params![account, room])?;
+    let mut seen = HashSet::new();
+    for (i, m) in members.iter().enumerate() {
+        if !seen.insert(m.remote_id.as_str()) {
+            continue;
+        }
+        upsert_user(tx, account, m, now)?;
+        tx.prepare_cached(
+            "INSERT INTO room_members (account_id, room_id, user_id, role, position) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![account, room, m.remote_id, m.role, i as i64])?;
+    }
+    Ok(())
+}
+
+fn delete_room(tx: &Transaction<'_>, account: &str, remote_id: &str) -> rusqlite::Result<usize> {
+    tx.prepare_cached("DELETE FROM room_members WHERE account_id = ?1 AND room_id = ?2")?
+        .execute(params![account, remote_id])?;
+    tx.prepare_cached("DELETE FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
+        .execute(params![account, remote_id])
+}
+
+fn job_from(r: &Row<'_>) -> rusqlite::Result<AvatarJob> {
+    Ok(AvatarJob {
+        key: r.get(0)?,
+        path: r.get(1)?,
+        wanted_version: r.get(2)?,
+        last_modified: r.get(3)?,
+        has_bytes: r.get(4)?,
+        parts: None,
+    })
+}
+
+/// For a composite job: the member pictures (key, path) to assemble.
+fn fill_parts(conn: &Connection, account: &str, job: &mut AvatarJob) -> rusqlite::Result<()> {
+    if job.path != "composite" {
+        return Ok(());
+    }
+    let room = job.key.rsplit_once("|composite:").map(|(_, r)| r.to_string()).unwrap_or_default();
+    let source: Option<String> = conn
+        .query_row(
+            "SELECT avatar_source FROM rooms WHERE account_id = ?1 AND remote_id = ?2",
+            params![account, room],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let members = match source.and_then(|s| serde_json::from_str::<AvatarSource>(&s).ok()) {
+        Some(AvatarSource::Composite { members }) => members,
+        _ => Vec::new(),
+    };
+    let mut parts = Vec::new();
+    for m in members {
+        let part: Option<(String, String)> = conn
+            .query_row(
+                "SELECT u.avatar_key, a.path FROM users u JOIN avatars a ON a.key = u.avatar_key
+                 WHERE u.account_id = ?1 AND u.remote_id = ?2",
+                params![account, m],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        parts.extend(part);
+    }
+    job.parts = Some(parts);
+    Ok(())
+}
+
+/// WHERE clauses and parameters of a room query: each filter adds one condition.
+fn query_filters(q: &RoomQuery) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut conds: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    if !q.accounts.is_empty() {
+        conds.push(format!("r.account_id IN ({})", vec!["?"; q.accounts.len()].join(",")));
+        params.extend(q.accounts.iter().map(|a| Value::Text(a.clone())));
+    }
+    if !q.kinds.is_empty() {
+        conds.push(format!("r.kind IN ({})", vec!["?"; q.kinds.len()].join(",")));
+        params.extend(q.kinds.iter().map(|k| Value::Text(k.as_str().to_string())));
+    }
+    if q.unread_only {
+        conds.push("(r.unread > 0 OR r.mentions > 0 OR r.alert = 1)".into());
+    }
+    if q.favorites_only {
+        conds.push("r.favorite = 1".into());
+    }
+    match q.archived {
+        ArchivedFilter::Exclude => conds.push("r.archived = 0".into()),
+        ArchivedFilter::Only => conds.push("r.archived = 1".into()),
+        ArchivedFilter::Include => {}
+    }
+    let search = q.search.as_deref().and_then(fts_query);
+    if !q.include_hidden && search.is_none() {
+        conds.push("r.hidden = 0".into());
+    }
+    if let Some(s) = search {
+        conds.push("r.pk IN (SELECT rowid FROM rooms_fts WHERE rooms_fts MATCH ?)".into());
+        params.push(Value::Text(s));
+    }
+    let sql = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+    (sql, params)
+}
+
+fn order_by(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Activity => "ORDER BY r.last_activity_ms DESC, r.pk",
+        Sort::Name => "ORDER BY r.name_fold, r.pk",
+    }
+}
+
+impl Store for SqliteStore {
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.r().query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.w().execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    fn insert_account(&self, a: &NewAccount, now_ms: i64) -> Result<Account> {
+        let mut conn = self.w();
+        let tx = conn.transaction()?;
+        // Ids are never reused, so a script holding `rc1:GENERAL` cannot hit another account's room.
+        let seq_key = format!("account_seq_{}", a.family.id_prefix());
+        let seq: i64 = tx
+            .query_row("SELECT value FROM settings WHERE key = ?1", [&seq_key], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+            + 1;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![seq_key, seq.to_string()],
+        )?;
+        let id = format!("{}{}", a.family.id_prefix(), seq);
+        let count: i64 = tx.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?;
+        let color = ACCOUNT_COLORS[(count as usize) % ACCOUNT_COLORS.len()];
+        tx.execute(
+            "INSERT INTO accounts (id, family, server_url, user_id, username, display_name, auth, color, cert_pin, created_ms, position)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![id, a.family.as_str(), a.server_url, a.user_id, a.username, a.display_name, a.auth, color, a.cert_pin, now_ms, count],
+        )?;
+        tx.commit()?;
+        drop(conn);
+        self.account(&id)?.ok_or_else(|| Error::NotFound(format!("account {id} vanished")))
+    }
+
+    fn account(&self, id: &str) -> Result<Option<Account>> {
+        Ok(self
+            .r()
+            .query_row(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ?1"), [id], account_from)
+            .optional()?)
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>> {
+        let conn = self.r();
+        let mut stmt =
+            conn.prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.position, a.created_ms"))?;
+        let rows = stmt.query_map([], account_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn update_identity(
+        &self,
+        id: &str,
+        user_id: Option<&str>,
+        username: Option<&str>,
+        display_name: Option<&str>,
+    ) -> Result<()> {
+        self.w().execute(
+            "UPDATE accounts SET user_id = coalesce(?2, user_id), username = coalesce(?3, username),
+                display_name = coalesce(?4, display_name) WHERE id = ?1",
+            params![id, user_id, username, display_name],
+        )?;
+        Ok(())
+    }
+
+    fn set_cert_pin(&self, id: &str, pin: Option<&str>) -> Result<()> {
+        self.w().execute("UPDATE accounts SET cert_pin = ?2 WHERE id = ?1", params![id, pin])?;
+        Ok(())
+    }
+
+    fn set_status(&self, id: &str, s: &AccountStatus, now_ms: i64) -> Result<()> {
+        let offline = s.state == AccountState::Offline;
+        self.w().execute(
+            "UPDATE accounts SET state = ?2, last_error_code = ?3, last_error = ?4,
+                last_sync_ms = coalesce(?5, last_sync_ms),
+                offline_since_ms = CASE WHEN ?6 THEN coalesce(offline_since_ms, ?7) ELSE NULL END
+             WHERE id = ?1",
+            params![
+                id,
+                s.state.as_str(),
+                s.error.as_ref().map(|e| e.code.clone()),
+                s.error.as_ref().map(|e| e.message.clone()),
+                s.synced_ms,
+                offline,
+                now_ms
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn capabilities(&self, id: &str) -> Result<Capabilities> {
+        let text: Option<String> =
+            self.r().query_row("SELECT capabilities FROM accounts WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
+    }
+
+    fn set_capabilities(&self, id: &str, caps: &Capabilities) -> Result<()> {
+        let text = serde_json::to_string(caps).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.w().execute("UPDATE accounts SET capabilities = ?2 WHERE id = ?1", params![id, text])?;
+        Ok(())
+    }
+
+    fn remove_account(&self, id: &str) -> Result<bool> {
+        let mut conn = self.w();
+        let tx = conn.transaction()?;
+        for table in ["room_members", "users", "rooms", "avatars", "sync_cursors", "sync_runs"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE account_id = ?1"), [id])?;
+        }
+        let n = tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    fn cursors(&self, account: &str) -> Result<Cursors> {
+        let conn = self.r();
+        let mut stmt = conn.prepare("SELECT stream, value FROM sync_cursors WHERE account_id = ?1")?;
+        let map = stmt.query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(Cursors(map))
+    }
+
+    fn clear_cursors(&self, account: &str) -> Result<()> {
+        self.w().execute("DELETE FROM sync_cursors WHERE account_id = ?1", [account])?;
+        Ok(())
+    }
+
+    fn cached_raw(&self, account: &str, remote_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .w()
+            .prepare_cached("SELECT raw FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
+            .query_row(params![account, remote_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn remote_id_for_alt(&self, account: &str, alt_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .w()
+            .prepare_cached("SELECT remote_id FROM rooms WHERE account_id = ?1 AND alt_id = ?2")?
+            .query_row(params![account, alt_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn is_known(&self, account: &str, remote_id: &str) -> Result<bool> {
+        Ok(self
+            .w()
+            .prepare_cached("SELECT 1 FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
+            .query_row(params![account, remote_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn apply_batch(&self, account: &str, batch: &Batch, now: i64) -> Result<(usize, usize)> {
+        let mut conn = self.w();
+        let tx = conn.transaction()?;
+        let mut changed = 0usize;
+        let mut removed = 0usize;
+        for room in &batch.rooms {
+            let avatar_json = serde_json::to_string(&room.avatar).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let details_json = serde_json::to_string(&room.details).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let hash = room_hash(room, &avatar_json, &details_json);
+            let existing: Option<i64> = tx
+                .prepare_cached("SELECT content_hash FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
+                .query_row(params![account, room.remote_id], |r| r.get(0))
+                .optional()?;
+            if existing == Some(hash) {
+                continue;
+            }
+            if let Some(members) = &room.members {
+                write_members(&tx, account, &room.remote_id, members, now)?;
+            }
+            // A composite's version lists its parts' pictures, so it is redone when one changes.
+            let parts_version = match (&room.avatar, &room.members) {
+                (AvatarSource::Composite { members: ids }, Some(members)) => Some(
+                    ids.iter()
+                        .map(|id| {
+                            members
+                                .iter()
+                                .find(|m| &m.remote_id == id)
+                                .map(|m| match &m.avatar {
+                                    AvatarSource::Remote { path, .. } => path.clone(),
+                                    _ => String::new(),
+                                })
+                                .unwrap_or_default()
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                _ => None,
+            };
+            let key = ensure_avatar(&tx, account, &room.remote_id, &room.avatar, parts_version)?;
+            let lm = room.last_message.as_ref();
+            tx.prepare_cached(
+                "INSERT INTO rooms (account_id, remote_id, alt_id, kind, name, name_fold, topic, description, unread,
+                    mentions, alert, favorite, archived, hidden, last_activity_ms, last_msg_text, last_msg_author,
+                    last_msg_at_ms, member_count, created_ms, creator, avatar_source, avatar_key, details, raw,
+                    content_hash, server_updated_ms, synced_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                    ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+                 ON CONFLICT(account_id, remote_id) DO UPDATE SET alt_id = excluded.alt_id, kind = excluded.kind,
+                    name = excluded.name, name_fold = excluded.name_fold, topic = excluded.topic,
+                    description = excluded.description, unread = excluded.unread, mentions = excluded.mentions,
+                    alert = excluded.alert, favorite = excluded.favorite, archived = excluded.archived,
+                    hidden = excluded.hidden, last_activity_ms = excluded.last_activity_ms,
+                    last_msg_text = excluded.last_msg_text, last_msg_author = excluded.last_msg_author,
+                    last_msg_at_ms = excluded.last_msg_at_ms,
+                    member_count = coalesce(excluded.member_count, rooms.member_count),
+                    created_ms = excluded.created_ms, creator = excluded.creator,
+                    avatar_source = excluded.avatar_source, avatar_key = excluded.avatar_key,
+                    details = excluded.details, raw = excluded.raw, content_hash = excluded.content_hash,
+                    server_updated_ms = excluded.server_updated_ms, synced_ms = excluded.synced_ms",
+            )?
+            .execute(params![
+                account,
+                room.remote_id,
+                room.alt_id,
+                room.kind.as_str(),
+                room.name,
+                fold(&room.name),
+                room.topic,
+                room.description,
+                room.unread,
+                room.mentions,
+                bool_int(room.alert),
+                bool_int(room.favorite),
+                bool_int(room.archived),
+                bool_int(room.hidden),
+                room.last_activity_ms.unwrap_or(0),
+                lm.map(|m| m.text.as_str()),
+                lm.and_then(|m| m.author.as_deref()),
+                lm.map(|m| m.at_ms),
+                room.member_count,
+                room.created_ms,
+                room.creator,
+                avatar_json,
+                key,
+                details_json,
+                room.raw,
+                hash,
+                room.updated_ms,
+                now,
+            ])?;
+            if room.members.is_some() {
+                tx.prepare_cached(
+                    "UPDATE rooms SET members_synced_ms = ?3, members_complete = 1 WHERE account_id = ?1 AND remote_id = ?2",
+                )?
+                .execute(params![account, room.remote_id, now])?;
+            }
+            changed += 1;
+        }
+        for id in &batch.removed {
+            removed += delete_room(&tx, account, id)?;
+        }
+        if let Some(snapshot) = &batch.snapshot {
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS snapshot_ids (id TEXT PRIMARY KEY); DELETE FROM snapshot_ids;",
+            )?;
+            {
+                let mut ins = tx.prepare_cached("INSERT OR IGNORE INTO snapshot_ids (id) VALUES (?1)")?;
+                for id in snapshot {
+                    ins.execute([id])?;
+                }
+            }
+            let gone: Vec<String> = {
+                let mut stmt = tx.prepare(
+                    "SELECT remote_id FROM rooms WHERE account_id = ?1 AND remote_id NOT IN (SELECT id FROM snapshot_ids)",
+                )?;
+                stmt.query_map([account], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+            };
+            for id in &gone {
+                removed += delete_room(&tx, account, id)?;
+            }
+            tx.execute_batch("DELETE FROM snapshot_ids;")?;
+        }
+        if removed > 0 || batch.snapshot.is_some() {
+            // Pictures no room or user refers to any more.
+            tx.execute(
+                "DELETE FROM avatars WHERE account_id = ?1 AND path != 'composite'
+                   AND key NOT IN (SELECT avatar_key FROM rooms WHERE account_id = ?1 AND avatar_key IS NOT NULL)
+                   AND key NOT IN (SELECT avatar_key FROM users WHERE account_id = ?1 AND avatar_key IS NOT NULL)",
+                [account],
+            )?;
+            tx.execute(
+                "DELETE FROM avatars WHERE account_id = ?1 AND path = 'composite'
+                   AND key NOT IN (SELECT avatar_key FROM rooms WHERE account_id = ?1 AND avatar_key IS NOT NULL)",
+                [account],
+            )?;
+        }
+        for (stream, value) in &batch.cursors {
+            tx.prepare_cached(
+                "INSERT INTO sync_cursors (account_id, stream, value, updated_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(account_id, stream) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
+            )?
+            .execute(params![account, stream, value, now])?;
+        }
+        tx.commit()?;
+        Ok((changed, removed))
+    }
+
+    fn record_sync(&self, rep: &SyncReport, started_ms: i64, finished_ms: i64) -> Result<()> {
+        let conn = self.w();
+        conn.execute(
+            "INSERT INTO sync_runs (account_id, started_ms, finished_ms, full, requests, rooms_changed, rooms_removed,
+                avatars_fetched, error_code, error_message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                rep.account,
+                started_ms,
+                finished_ms,
+                rep.full,
+                rep.requests as i64,
+                rep.rooms_changed as i64,
+                rep.rooms_removed as i64,
+                rep.avatars_fetched as i64,
+                rep.error.as_ref().map(|e| e.code.clone()),
+                rep.error.as_ref().map(|e| e.message.clone()),
+            ],
+        )?;
+        // Keep the log short.
+        conn.execute(
+            "DELETE FROM sync_runs WHERE account_id = ?1 AND id NOT IN
+                (SELECT id FROM sync_runs WHERE account_id = ?1 ORDER BY id DESC LIMIT 50)",
+            [&rep.account],
+        )?;
+        Ok(())
+    }
+
+    fn last_sync_runs(&self, account: &str, limit: usize) -> Result<Vec<SyncReport>> {
+        let conn = self.r();
+        let mut stmt = conn.prepare(
+            "SELECT full, requests, rooms_changed, rooms_removed, avatars_fetched, error_code, error_message,
+                finished_ms - started_ms FROM sync_runs WHERE account_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![account, limit as i64], |r| {
+                let code: Option<String> = r.get(5)?;
+                Ok(SyncReport {
+                    account: account.to_string(),
+                    full: r.get(0)?,
+                    requests: r.get::<_, i64>(1)? as u64,
+                    rooms_changed: r.get::<_, i64>(2)? as u64,
+                    rooms_removed: r.get::<_, i64>(3)? as u64,
+                    avatars_fetched: r.get::<_, i64>(4)? as u64,
+                    avatar_bytes: 0,
+                    duration_ms: r.get::<_, i64>(7)?.max(0) as u64,
+                    error: code.map(|code| ErrorInfo { code, message: r.get(6).ok().flatten().unwrap_or_default() }),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn replace_members(
+        &self,
+        account: &str,
+        room: &str,
+        members: &[RemoteUser],
+        complete: bool,
+        now: i64,
+    ) -> Result<()> {
+        let mut conn = self.w();
+        let tx = conn.transaction()?;
+        write_members(&tx, account, room, members, now)?;
+        tx.execute(
+            "UPDATE rooms SET members_synced_ms = ?3, members_complete = ?4, members_note = NULL,
+                member_count = CASE WHEN ?4 THEN ?5 ELSE member_count END
+             WHERE account_id = ?1 AND remote_id = ?2",
+            params![account, room, now, complete, members.len() as i64],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn set_members_note(&self, account: &str, room: &str, note: Option<&str>) -> Result<()> {
+        self.w().execute(
+            "UPDATE rooms SET members_note = ?3 WHERE account_id = ?1 AND remote_id = ?2",
+            params![account, room, note],
+        )?;
+        Ok(())
+    }
+
+    fn avatar_jobs(&self, account: &str, now: i64, limit: usize) -> Result<Vec<AvatarJob>> {
+        let conn = self.w();
+        let mut stmt = conn.prepare_cached(
+            "SELECT a.key, a.path, a.wanted_version, a.last_modified, a.bytes > 0 FROM avatars a
+             WHERE a.account_id = ?1
+               AND (a.retry_after_ms IS NULL OR a.retry_after_ms <= ?2)
+               AND (a.state IN ('pending', 'failed')
+                    OR (a.state IN ('ok', 'none') AND a.wanted_version IS NOT a.version)
+                    OR (a.state IN ('ok', 'none') AND a.wanted_version IS NULL AND a.fetched_ms < ?2 - ?4))
+               AND EXISTS (SELECT 1 FROM rooms r WHERE r.avatar_key = a.key)
+             LIMIT ?3",
+        )?;
+        let mut jobs: Vec<AvatarJob> = stmt
+            .query_map(params![account, now, limit as i64, STALE_AFTER_MS], job_from)?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        for job in jobs.iter_mut() {
+            fill_parts(&conn, account, job)?;
+        }
+        Ok(jobs)
+    }
+
+    fn avatar_job_for(&self, key: &str, now: i64) -> Result<Option<AvatarJob>> {
+        let conn = self.w();
+        let found: Option<(AvatarJob, String)> = conn
+            .prepare_cached(
+                "SELECT key, path, wanted_version, last_modified, bytes > 0, account_id FROM avatars
+                 WHERE key = ?1 AND (state IN ('pending', 'evicted')
+                    OR (state = 'failed' AND (retry_after_ms IS NULL OR retry_after_ms <= ?2)))",
+            )?
+            .query_row(params![key, now], |r| Ok((job_from(r)?, r.get(5)?)))
+            .optional()?;
+        let Some((mut job, account)) = found else { return Ok(None) };
+        fill_parts(&conn, &account, &mut job)?;
+        Ok(Some(job))
+    }
+
+    fn store_avatar(&self, key: &str, version: Option<&str>, update: &AvatarUpdate, now: i64) -> Result<()> {
+        self.store_avatars(&[(key.to_string(), version.map(str::to_string), update.clone())], now)
+    }
+
+    fn store_avatars(&self, items: &[(String, Option<String>, AvatarUpdate)], now: i64) -> Result<()> {
+        let mut conn = self.w();
+        let tx = conn.transaction()?;
+        for (key, version, update) in items {
+            match update {
+                AvatarUpdate::Image { content_type, original, small, large, last_modified } => {
+                    let bytes =
+                        [original, small, large].iter().map(|b| b.as_ref().map_or(0, Vec::len)).sum::<usize>() as i64;
+                    tx.prepare_cached(
+                        "UPDATE avatars SET state = 'ok', version = ?2, content_type = ?3, original = ?4, small = ?5,
+                            large = ?6, bytes = ?7, fetched_ms = ?8, last_modified = ?9, failure = NULL,
+                            retry_after_ms = NULL, last_used_ms = max(last_used_ms, ?8) WHERE key = ?1",
+                    )?
+                    .execute(params![
+                        key,
+                        version,
+                        content_type,
+                        original,
+                        small,
+                        large,
+                        bytes,
+                        now,
+                        last_modified
+                    ])?;
+                }
+                AvatarUpdate::NotModified => {
+                    tx.prepare_cached(
+                        "UPDATE avatars SET state = CASE WHEN bytes > 0 THEN 'ok' ELSE 'pending' END, version = ?2,
+                            fetched_ms = ?3, failure = NULL, retry_after_ms = NULL WHERE key = ?1",
+                    )?
+                    .execute(params![key, version, now])?;
+                }
+                AvatarUpdate::NoAvatar => {
+                    tx.prepare_cached(
+                        "UPDATE avatars SET state = 'none', version = ?2, content_type = NULL, original = NULL,
+                            small = NULL, large = NULL, bytes = 0, fetched_ms = ?3, failure = NULL,
+                            retry_after_ms = NULL WHERE key = ?1",
+                    )?
+                    .execute(params![key, version, now])?;
+                }
+                AvatarUpdate::Failed { message, retry_after_ms } => {
+                    tx.prepare_cached(
+                        "UPDATE avatars SET state = CASE WHEN bytes > 0 THEN 'ok' ELSE 'failed' END, failure = ?2,
+                            retry_after_ms = ?3 WHERE key = ?1",
+                    )?
+                    .execute(params![key, message, retry_after_ms])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn avatar_blob(&self, key: &str) -> Result<Option<AvatarBlob>> {
+        Ok(self
+            .r()
+            .prepare_cached(
+                "SELECT key, content_type, original, small, large, version FROM avatars WHERE key = ?1 AND state = 'ok'",
+            )?
+            .query_row([key], |r| {
+                Ok(AvatarBlob {
+                    key: r.get(0)?,
+                    content_type: r.get(1)?,
+                    original: r.get(2)?,
+                    small: r.get(3)?,
+                    large: r.get(4)?,
+                    version: r.get(5)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn store_thumbnails(&self, key: &str, small: &[u8], large: &[u8]) -> Result<()> {
+        self.w().execute(
+            "UPDATE avatars SET small = ?2, large = ?3,
+                bytes = coalesce(length(original), 0) + ?4 WHERE key = ?1",
+            params![key, small, large, (small.len() + large.len()) as i64],
+        )?;
+        Ok(())
+    }
+
+    fn room_avatar_key(&self, account: &str, room: &str) -> Result<Option<String>> {
+        Ok(self
+            .r()
+            .prepare_cached("SELECT avatar_key FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
+            .query_row(params![account, room], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    fn user_avatar_key(&self, account: &str, user: &str) -> Result<Option<String>> {
+        Ok(self
+            .r()
+            .prepare_cached("SELECT avatar_key FROM users WHERE account_id = ?1 AND remote_id = ?2")?
+            .query_row(params![account, user], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    fn keys_without_thumbnails(&self, limit: usize) -> Result<Vec<String>> {
+        let conn = self.r();
+        let mut stmt = conn.prepare_cached(
+            "SELECT key FROM avatars WHERE state = 'ok' AND original IS NOT NULL AND small IS NULL ORDER BY last_used_ms DESC LIMIT ?1",
+        )?;
+        let keys = stmt.query_map([limit as i64], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(keys)
+    }
+
+    fn touch_avatars(&self, keys: &[String], now: i64) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.w();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("UPDATE avatars SET last_used_ms = ?2 WHERE key = ?1")?;
+            for k in keys {
+                stmt.execute(params![k, now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn enforce_avatar_cap(&self, max_bytes: i64) -> Result<u64> {
+        let mut conn = self.w();
+        let total: i64 = conn.query_row("SELECT coalesce(sum(bytes), 0) FROM avatars", [], |r| r.get(0))?;
+        if total <= max_bytes {
+            return Ok(0);
+        }
+        let tx = conn.transaction()?;
+        let mut over = total - max_bytes;
+        let victims: Vec<(String, i64)> = {
+            let mut stmt = tx.prepare("SELECT key, bytes FROM avatars WHERE bytes > 0 ORDER BY last_used_ms ASC")?;
+            let mut rows = stmt.query([])?;
+            let mut v = Vec::new();
+            while over > 0 {
+                let Some(row) = rows.next()? else { break };
+                let (k, b): (String, i64) = (row.get(0)?, row.get(1)?);
+                over -= b;
+                v.push((k, b));
+            }
+            v
+        };
+        for (k, _) in &victims {
+            // Evicted pictures are fetched again only when they are shown.
+            tx.execute(
+                "UPDATE avatars SET state = 'evicted', original = NULL, small = NULL, large = NULL, bytes = 0,
+                    version = NULL WHERE key = ?1",
+                [k],
+            )?;
+        }
+        tx.commit()?;
+        Ok(victims.len() as u64)
+    }
+
+    fn avatar_bytes(&self) -> Result<i64> {
+        Ok(self.r().query_row("SELECT coalesce(sum(bytes), 0) FROM avatars", [], |r| r.get(0))?)
+    }
+
+    fn query_rooms(&self, q: &RoomQuery, offset: i64, limit: i64) -> Result<RoomPage> {
+        let (filter, params) = query_filters(q);
+        let conn = self.r();
+        let total: i64 = conn
+            .prepare_cached(&format!("SELECT count(*) FROM rooms r {filter}"))?
+            .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+        let sql = format!("SELECT {ROW_COLUMNS} FROM {ROW_FROM} {filter} {} LIMIT ? OFFSET ?", order_by(q.sort));
+        let mut all = params;
+        all.push(rusqlite::types::Value::Integer(limit.clamp(0, 10_000)));
+        all.push(rusqlite::types::Value::Integer(offset.max(0)));
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(all.iter()), row_from)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(RoomPage { total, offset: offset.max(0), rows })
+    }
+
+    fn room_row(&self, account: &str, remote_id: &str) -> Result<Option<RoomRow>> {
+        Ok(self
+            .r()
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM {ROW_FROM} WHERE r.account_id = ?1 AND r.remote_id = ?2"
+            ))?
+            .query_row(params![account, remote_id], row_from)
+            .optional()?)
+    }
+
+    fn room_info(&self, account: &str, remote_id: &str, member_limit: usize) -> Result<Option<RoomInfo>> {
+        let Some(row) = self.room_row(account, remote_id)? else { return Ok(None) };
+        let conn = self.r();
+        #[allow(clippy::type_complexity)]
+        let (description, creator, created_ms, details, server_url, synced, complete, note): (
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            String,
+            String,
+            Option<i64>,
+            bool,
+            Option<String>,
+        ) = conn.query_row(
+            "SELECT r.description, r.creator, r.created_ms, r.details, a.server_url, r.members_synced_ms,
+                r.members_complete, r.members_note
+             FROM rooms r JOIN accounts a ON a.id = r.account_id WHERE r.account_id = ?1 AND r.remote_id = ?2",
+            params![account, remote_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+        )?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT u.remote_id, u.username, u.display_name, u.status, m.role, av.state, av.fetched_ms,
+                (av.original IS NOT NULL OR av.small IS NOT NULL)
+             FROM room_members m JOIN users u ON u.account_id = m.account_id AND u.remote_id = m.user_id
+             LEFT JOIN avatars av ON av.key = u.avatar_key
+             WHERE m.account_id = ?1 AND m.room_id = ?2 ORDER BY m.position LIMIT ?3",
+        )?;
+        let members = stmt
+            .query_map(params![account, remote_id, member_limit as i64], |r| {
+                let state: Option<String> = r.get(5)?;
+                let fetched: Option<i64> = r.get(6)?;
+                let has_bytes: Option<bool> = r.get(7)?;
+                let has = state.as_deref() == Some("ok") && has_bytes == Some(true);
+                Ok(Member {
+                    id: r.get(0)?,
+                    username: r.get(1)?,
+                    display_name: r.get(2)?,
+                    status: r.get(3)?,
+                    role: r.get(4)?,
+                    has_avatar: has,
+                    avatar_version: if has { fetched.map(|f| f.to_string()) } else { None },
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let complete = complete && members.len() < member_limit;
+        Ok(Some(RoomInfo {
+            row,
+            description,
+            creator,
+            created_ms,
+            server_url,
+            web_url: None,
+            members,
+            members_complete: complete,
+            members_synced_ms: synced,
+            members_note: note,
+            details: serde_json::from_str::<RoomDetails>(&details).unwrap_or_default(),
+        }))
+    }
+
+    fn room_ref(&self, account: &str, remote_id: &str) -> Result<Option<RoomRef>> {
+        let found: Option<(String, String)> = self
+            .r()
+            .prepare_cached("SELECT raw, kind FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
+            .query_row(params![account, remote_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(found.map(|(raw, kind)| RoomRef {
+            remote_id: remote_id.to_string(),
+            kind: RoomKind::parse(&kind).unwrap_or(RoomKind::Other),
+            raw: serde_json::from_str(&raw).unwrap_or(serde_json::Value::Null),
+        }))
+    }
+
+    fn picker_entries(&self) -> Result<Vec<(String, String, String, i64)>> {
+        let conn = self.r();
+        let mut stmt = conn.prepare("SELECT account_id, remote_id, name, last_activity_ms FROM rooms")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn room_rows_by_ids(&self, ids: &[(String, String)]) -> Result<Vec<RoomRow>> {
+        let conn = self.r();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM {ROW_FROM} WHERE r.account_id = ?1 AND r.remote_id = ?2"
+        ))?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (a, r) in ids {
+            if let Some(row) = stmt.query_row(params![a, r], row_from).optional()? {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    fn room_count(&self) -> Result<i64> {
+        Ok(self.r().query_row("SELECT count(*) FROM rooms", [], |r| r.get(0))?)
+    }
+
+    fn integrity_check(&self) -> Result<String> {
+        Ok(self.r().query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
