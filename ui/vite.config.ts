@@ -1,4 +1,4 @@
-import { defineConfig } from "vite";
+import { defineConfig } from "vitest/config";
 
 // The UI is a plain multi-module TypeScript app. Vite bundles it into ui/dist,
 // which the Tauri shell embeds. No inline scripts: the CSP forbids them.

@@ -186,6 +186,15 @@ impl Roomdeck {
         self.store.set_setting(&format!("ui.{key}"), value)
     }
 
+    /// App-level settings outside the UI's namespace (the demo setup).
+    pub fn stored_setting(&self, key: &str) -> Result<Option<String>> {
+        self.store.setting(&format!("app.{key}"))
+    }
+
+    pub fn store_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.store.set_setting(&format!("app.{key}"), value)
+    }
+
     // --- accounts ---------------------------------------------------------------------------
 
     pub fn accounts(&self) -> Result<Vec<Account>> {
@@ -484,6 +493,11 @@ impl Roomdeck {
 
     pub fn rooms(&self, query: &RoomQuery, offset: i64, limit: i64) -> Result<RoomPage> {
         self.store.query_rooms(query, offset, limit)
+    }
+
+    /// One room-list row.
+    pub fn room_row(&self, account: &str, remote: &str) -> Result<Option<crate::model::RoomRow>> {
+        self.store.room_row(account, remote)
     }
 
     /// The cached info of a room (`account:remote`).
