@@ -599,8 +599,17 @@ pub fn normalize(
     let fname = bounded_nonempty("fname", r.fname.clone())?;
     let sub_fname = bounded_nonempty("subscription.fname", s.and_then(|s| s.fname.clone()))?;
     let sub_name = bounded_nonempty("subscription.name", s.and_then(|s| s.name.clone()))?;
-    let others: Vec<String> =
-        r.usernames.clone().unwrap_or_default().into_iter().filter(|u| u != me && !u.is_empty()).collect();
+    // The other participants: usernames and uids come in the same order, so either identifies us.
+    let uids = r.uids.clone().unwrap_or_default();
+    let others: Vec<String> = r
+        .usernames
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, u)| u != me && !u.is_empty() && uids.get(*i) != Some(&session.user_id))
+        .map(|(_, u)| u)
+        .collect();
     let name = match kind {
         RoomKind::Direct | RoomKind::GroupDirect => sub_fname
             .clone()
@@ -719,6 +728,49 @@ pub fn normalize(
         members: None,
         raw,
     })
+}
+
+/// Parses a `rooms.get` or `subscriptions.get` answer and normalizes each document as the
+/// full sync does (rooms without subscriptions are normalized from the room alone). Entry point
+/// for the API-docs fixtures and the fuzzers.
+pub fn parse_update_list(body: &[u8], session: &Session) -> Result<Vec<RemoteRoom>, ClientError> {
+    let list: UpdateRemove<'_> =
+        serde_json::from_slice(body).map_err(|e| ClientError::protocol(format!("list: {e}")))?;
+    let mut out = Vec::new();
+    for raw in &list.update {
+        let v: serde_json::Value = serde_json::from_str(raw.get()).map_err(|e| ClientError::protocol(e.to_string()))?;
+        if v.get("rid").is_some() {
+            let sub: RcSubscription =
+                serde_json::from_str(raw.get()).map_err(|e| ClientError::protocol(format!("subscription: {e}")))?;
+            out.push(normalize(None, Some((&sub, raw.get())), session)?);
+        } else {
+            let room: RcRoom =
+                serde_json::from_str(raw.get()).map_err(|e| ClientError::protocol(format!("room: {e}")))?;
+            out.push(normalize(Some((&room, raw.get())), None, session)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a `livechat/rooms` page.
+pub fn parse_livechat_page(body: &[u8], session: &Session) -> Result<Vec<RemoteRoom>, ClientError> {
+    let page: LivechatPage<'_> =
+        serde_json::from_slice(body).map_err(|e| ClientError::protocol(format!("livechat/rooms: {e}")))?;
+    let docs: Vec<Doc<RcRoom>> = parse_docs(&page.rooms, "livechat room")?;
+    docs.iter().map(|d| normalize(Some((&d.doc, &d.raw)), None, session)).collect()
+}
+
+/// Maps an error answer the way every call does.
+pub fn parse_error(status: u16, body: &[u8]) -> ClientError {
+    let resp = Response {
+        status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        headers: reqwest::header::HeaderMap::new(),
+        body: bytes::Bytes::copy_from_slice(body),
+    };
+    match RocketChat::check(resp) {
+        Ok(_) => ClientError::protocol("not an error"),
+        Err(e) => e,
+    }
 }
 
 /// Percent-encodes one path segment.

@@ -583,6 +583,46 @@ pub fn normalize(room: &ScRoom, raw: String, me: &str) -> Result<RemoteRoom, Cli
     })
 }
 
+/// Parses a `/my_chats` answer (`{code, msg, data: [Room]}`), normalized for user `me`.
+/// Entry point for the API-docs fixtures and the fuzzers.
+pub fn parse_my_chats(body: &[u8], me: &str) -> Result<Vec<RemoteRoom>, ClientError> {
+    let resp = Response {
+        status: reqwest::StatusCode::OK,
+        headers: reqwest::header::HeaderMap::new(),
+        body: bytes::Bytes::copy_from_slice(body),
+    };
+    let items: Vec<&RawValue> = match SwapChat::unwrap_envelope(&resp)? {
+        Some(d) if d.get() != "null" => {
+            serde_json::from_str(d.get()).map_err(|e| ClientError::protocol(format!("my_chats: {e}")))?
+        }
+        _ => Vec::new(),
+    };
+    items
+        .into_iter()
+        .map(|raw| {
+            let room: ScRoom =
+                serde_json::from_str(raw.get()).map_err(|e| ClientError::protocol(format!("room: {e}")))?;
+            normalize(&room, raw.get().to_string(), me)
+        })
+        .collect()
+}
+
+/// Parses one bare Room object (the room-info example, or `data` of `/rooms/{id}`).
+pub fn parse_room(body: &[u8], me: &str) -> Result<RemoteRoom, ClientError> {
+    let room: ScRoom = serde_json::from_slice(body).map_err(|e| ClientError::protocol(format!("room: {e}")))?;
+    normalize(&room, String::from_utf8_lossy(body).into_owned(), me)
+}
+
+/// Maps an answer to its error, if it is one.
+pub fn parse_error(status: u16, body: &[u8]) -> Option<ClientError> {
+    let resp = Response {
+        status: reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR),
+        headers: reqwest::header::HeaderMap::new(),
+        body: bytes::Bytes::copy_from_slice(body),
+    };
+    SwapChat::unwrap_envelope(&resp).err()
+}
+
 impl ServerFamily for SwapChat {
     fn family(&self) -> Family {
         Family::Swapchat

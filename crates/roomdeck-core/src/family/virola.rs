@@ -248,6 +248,31 @@ impl Virola {
     }
 }
 
+/// Parses a `GET /api/v1/rooms` answer. Entry point for the API-docs fixtures and the fuzzers.
+pub fn parse_rooms(body: &[u8]) -> Result<Vec<RemoteRoom>, ClientError> {
+    let answer: RoomsAnswer<'_> =
+        serde_json::from_slice(body).map_err(|e| ClientError::protocol(format!("rooms: {e}")))?;
+    answer
+        .rooms
+        .iter()
+        .map(|raw| {
+            let room: VRoom =
+                serde_json::from_str(raw.get()).map_err(|e| ClientError::protocol(format!("room: {e}")))?;
+            normalize(&room, raw.get().to_string())
+        })
+        .collect()
+}
+
+/// Maps an error answer.
+pub fn parse_error(status: u16, body: &[u8]) -> ClientError {
+    let resp = Response {
+        status: reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR),
+        headers: reqwest::header::HeaderMap::new(),
+        body: bytes::Bytes::copy_from_slice(body),
+    };
+    check(resp).err().unwrap_or_else(|| ClientError::protocol("not an error"))
+}
+
 impl ServerFamily for Virola {
     fn family(&self) -> Family {
         Family::Virola
