@@ -1,6 +1,7 @@
 //! Every JSON example of the vendors' API pages (`shared/api-docs/`, copied into
 //! `fixtures/api-docs/`) parses into the model, and the error examples map to typed errors.
 //! The one doc typo (a trailing comma in SwapChat's `/my_chats` example) is removed in the copy.
+#![allow(clippy::unwrap_used)] // tests: a failed setup should stop the test loudly
 
 use roomdeck_core::ClientError;
 use roomdeck_core::family::{Secret, Session, rocketchat, swapchat, virola};

@@ -1,5 +1,6 @@
 //! Rocket.Chat client against its fake: sign-in flows, full and delta syncs, deletions, members,
 //! Omnichannel, avatars, rate limits and every server era.
+#![allow(clippy::unwrap_used)] // tests: a failed setup should stop the test loudly
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! SwapChat/Web3MQ client against its fake: wallet and token sign-in, JWT refresh and re-login,
 //! paging, left rooms, composites and the quick re-sync.
+#![allow(clippy::unwrap_used)] // tests: a failed setup should stop the test loudly
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Virola client against its fake: cookie and bearer sign-in, silent re-login, both room shapes,
 //! sniffed avatars, the missing members endpoint, and certificate pinning.
+#![allow(clippy::unwrap_used)] // tests: a failed setup should stop the test loudly
 
 mod common;
 

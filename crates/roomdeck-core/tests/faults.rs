@@ -1,6 +1,7 @@
 //! The fault matrix: every family × every fault. No panic, one clear error for the account, the
 //! cache untouched, and recovery once the fault is gone. Picture faults (a non-image, an image
 //! bomb, SVG with script) must never fail the account: the picture is skipped or made inert.
+#![allow(clippy::unwrap_used)] // test helpers: a failed setup should stop the test loudly
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Property tests: random, truncated and type-mangled input to every family's parsers gives an
 //! error or a value, never a panic.
+#![allow(clippy::unwrap_used)] // test helpers: a failed setup should stop the test loudly
 
 use proptest::prelude::*;
 use roomdeck_core::family::{Secret, Session, rocketchat, swapchat, virola};

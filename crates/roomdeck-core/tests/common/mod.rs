@@ -1,5 +1,5 @@
 //! Shared helpers for the core's integration tests.
-#![allow(dead_code)]
+#![allow(clippy::unwrap_used, dead_code)] // test helpers: a failed setup should stop the test loudly
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
