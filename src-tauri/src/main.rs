@@ -56,7 +56,7 @@ fn init_logging(data_dir: &std::path::Path) {
     let filter = |default: &str| {
         let base = std::env::var("RUST_LOG").unwrap_or_else(|_| default.to_string());
         tracing_subscriber::EnvFilter::new(format!(
-            "{base},reqwest=warn,hyper=warn,hyper_util=warn,h2=warn,rustls=warn"
+            "{base},reqwest=warn,hyper=warn,hyper_util=warn,h2=warn,rustls=warn,rustls_platform_verifier=off"
         ))
     };
     let file = std::fs::create_dir_all(data_dir.join("logs")).ok().and_then(|_| {

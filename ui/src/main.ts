@@ -1,1 +1,339 @@
-document.getElementById("app")!.textContent = "Roomdeck";
+/**
+ * Bootstrap: asks the core which window this is, then builds either the stand-alone picker or
+ * the full app shell (sidebar · list · info panel), loads settings and accounts, and routes core
+ * events to the views. Views talk through the store, not to each other.
+ */
+import { api, type ApiError, type AppInfo, type Event as CoreEvent, type SyncProgress } from "./api";
+import { createAccountsSection, dropAccount, openAccountDialog, upsertAccount } from "./accounts";
+import { h, replaceChildren } from "./dom";
+import { createFilterChips, createSearchBox, createSortSelect } from "./filters";
+import { icon } from "./icons";
+import { InfoPanel } from "./infopanel";
+import { installShortcuts } from "./keyboard";
+import { markOnce } from "./perf";
+import { Picker } from "./picker";
+import { RoomList } from "./roomlist";
+import { SETTING_SIDEBAR, SETTING_SORT, store } from "./state";
+import { announce, statusRegion } from "./status";
+
+const NARROW = "(max-width: 760px)";
+const DRAWER_INFO = "(max-width: 1100px)";
+
+function isNarrow(): boolean {
+  return typeof matchMedia === "function" && matchMedia(NARROW).matches;
+}
+
+function afterPaint(fn: () => void): void {
+  requestAnimationFrame(() => setTimeout(fn, 0));
+}
+
+function fatal(root: HTMLElement, message: string): void {
+  replaceChildren(
+    root,
+    h("div", { class: "fatal", role: "alert" }, icon("warning"), h("h1", null, "Roomdeck could not start"), h("p", null, message)),
+  );
+}
+
+function startPickMode(): void {
+  document.documentElement.classList.add("pick-mode");
+  const picker = new Picker({
+    pickMode: true,
+    onPick: (row) => {
+      api.pickDone(row.id).catch((e: ApiError) => announce(e.message, "error"));
+    },
+    onCancel: () => {
+      api.pickDone(null).catch(() => undefined);
+    },
+  });
+  picker.open();
+  afterPaint(() => markOnce("roomdeck:shell-painted"));
+}
+
+function emptyState(): HTMLElement {
+  const note = h("p", { class: "empty-note", role: "status" });
+  const demo = h(
+    "button",
+    { type: "button", id: "try-demo", class: "btn btn-primary btn-large" },
+    icon("sync"),
+    "Try the demo",
+  );
+  demo.addEventListener("click", () => {
+    demo.disabled = true;
+    demo.setAttribute("aria-busy", "true");
+    replaceChildren(demo, h("span", { class: "spinner", "aria-hidden": "true" }), "Starting the demo…");
+    note.textContent = "Starting three demo servers: Rocket.Chat, SwapChat and Virola.";
+    api.startDemo().then(
+      (accounts) => {
+        store.update({ accounts });
+        announce("Demo accounts added — syncing rooms");
+      },
+      (e: ApiError) => {
+        demo.disabled = false;
+        demo.removeAttribute("aria-busy");
+        replaceChildren(demo, icon("sync"), "Try the demo");
+        note.textContent = `The demo could not start: ${e.message}`;
+      },
+    );
+  });
+  const add = h(
+    "button",
+    { type: "button", class: "btn btn-large", onclick: () => openAccountDialog({}) },
+    icon("plus"),
+    "Add an account",
+  );
+  return h(
+    "div",
+    { id: "empty-state", class: "empty-state" },
+    h("img", { class: "empty-logo", src: "/icon.svg", alt: "", width: "88", height: "88" }),
+    h("h1", { class: "empty-title" }, "Welcome to Roomdeck"),
+    h(
+      "p",
+      { class: "empty-text" },
+      "One fast, searchable list of every room on all your chat servers — and it keeps working offline.",
+    ),
+    h("div", { class: "empty-actions" }, demo, add),
+    note,
+  );
+}
+
+async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
+  const mac = info.platform === "macos";
+  const count = h("span", { id: "room-count", class: "room-count", "aria-live": "off" });
+  const roomList = new RoomList(count);
+  const infoPanel = new InfoPanel(() => {
+    store.update({ infoOpen: false });
+    roomList.focus();
+  });
+  const picker = new Picker({
+    pickMode: false,
+    onPick: (row) => {
+      roomList.reveal(row);
+      roomList.focus();
+    },
+  });
+
+  const sidebarToggle = h(
+    "button",
+    { type: "button", id: "toggle-sidebar", class: "icon-btn", "aria-controls": "sidebar", "aria-label": "Show sidebar" },
+    icon("sidebar"),
+  );
+  const infoToggle = h(
+    "button",
+    { type: "button", id: "toggle-info", class: "icon-btn", "aria-controls": "info-panel", "aria-label": "Room details" },
+    icon("panel"),
+  );
+  const pickerBtn = h(
+    "button",
+    { type: "button", class: "btn btn-ghost picker-btn", "aria-label": "Go to room", "aria-keyshortcuts": mac ? "Meta+K" : "Control+K" },
+    "Go to…",
+    h("kbd", null, mac ? "⌘K" : "Ctrl K"),
+  );
+  pickerBtn.addEventListener("click", () => picker.open());
+
+  const collapseBtn = h(
+    "button",
+    { type: "button", class: "icon-btn sidebar-collapse", "aria-label": "Hide sidebar", "aria-controls": "sidebar" },
+    icon("sidebar"),
+  );
+  const sidebar = h(
+    "aside",
+    { id: "sidebar", class: "sidebar", "aria-label": "Accounts and filters" },
+    h(
+      "div",
+      { class: "sidebar-header" },
+      h("img", { class: "logo", src: "/icon.svg", alt: "", width: "22", height: "22" }),
+      h("span", { class: "app-title" }, "Roomdeck"),
+      collapseBtn,
+    ),
+    h("div", { class: "sidebar-scroll" }, h("h3", { class: "section-title" }, "Accounts"), createAccountsSection(), createFilterChips()),
+  );
+
+  const toolbar = h(
+    "div",
+    { class: "toolbar", role: "toolbar", "aria-label": "Room list tools" },
+    sidebarToggle,
+    createSearchBox(() => roomList.focus()),
+    h("div", { class: "toolbar-meta" }, count, createSortSelect()),
+    pickerBtn,
+    infoToggle,
+  );
+  const listArea = h("div", { class: "list-area" }, toolbar, roomList.root);
+  const empty = emptyState();
+  const main = h("main", { class: "main", "aria-label": "Rooms" }, listArea, empty);
+  const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
+  scrim.addEventListener("click", () => store.update({ sidebarDrawerOpen: false, infoOpen: isDrawerInfo() ? false : store.get().infoOpen }));
+  replaceChildren(root, sidebar, main, infoPanel.el, scrim);
+  root.classList.add("app");
+  empty.hidden = true;
+  listArea.hidden = true;
+  afterPaint(() => markOnce("roomdeck:shell-painted"));
+
+  function isDrawerInfo(): boolean {
+    return typeof matchMedia === "function" && matchMedia(DRAWER_INFO).matches;
+  }
+
+  const toggleSidebar = (): void => {
+    if (isNarrow()) {
+      store.update({ sidebarDrawerOpen: !store.get().sidebarDrawerOpen });
+    } else {
+      const collapsed = !store.get().sidebarCollapsed;
+      store.update({ sidebarCollapsed: collapsed });
+      api.setSetting(SETTING_SIDEBAR, collapsed ? "1" : "0").catch(() => undefined);
+    }
+  };
+  sidebarToggle.addEventListener("click", toggleSidebar);
+  collapseBtn.addEventListener("click", toggleSidebar);
+  infoToggle.addEventListener("click", () => {
+    const s = store.get();
+    if (s.infoOpen) store.update({ infoOpen: false });
+    else if (s.selectedId) store.update({ infoOpen: true });
+    else announce("Select a room to see its details");
+  });
+
+  const applyLayout = (): void => {
+    const s = store.get();
+    const narrow = isNarrow();
+    root.classList.toggle("sidebar-collapsed", s.sidebarCollapsed && !narrow);
+    root.classList.toggle("sidebar-drawer-open", s.sidebarDrawerOpen && narrow);
+    root.classList.toggle("info-open", s.infoOpen && !!s.selectedId);
+    const sidebarShown = narrow ? s.sidebarDrawerOpen : !s.sidebarCollapsed;
+    sidebarToggle.setAttribute("aria-expanded", String(sidebarShown));
+    sidebarToggle.setAttribute("aria-label", sidebarShown ? "Hide sidebar" : "Show sidebar");
+    sidebar.toggleAttribute("inert", narrow && !s.sidebarDrawerOpen);
+    infoToggle.setAttribute("aria-expanded", String(s.infoOpen && !!s.selectedId));
+  };
+  if (typeof matchMedia === "function") {
+    matchMedia(NARROW).addEventListener("change", applyLayout);
+  }
+
+  const firstRun = (): void => {
+    const s = store.get();
+    const none = s.accountsLoaded && s.accounts.length === 0;
+    empty.hidden = !none;
+    listArea.hidden = !s.accountsLoaded || none;
+    root.classList.toggle("first-run", none);
+  };
+
+  store.subscribe((s, prev) => {
+    if (s.query !== prev.query) roomList.setQuery(s.query);
+    if (s.accounts.length > 0 && prev.accounts.length === 0 && s.query === prev.query) roomList.setQuery(s.query);
+    if (s.accounts !== prev.accounts || s.accountsLoaded !== prev.accountsLoaded) firstRun();
+    if (s.progress !== prev.progress) roomList.updateEmpty();
+    if (s.selectedId !== prev.selectedId) roomList.setSelectedId(s.selectedId);
+    if (s.infoOpen !== prev.infoOpen || s.selectedId !== prev.selectedId) {
+      const show = s.infoOpen && !!s.selectedId;
+      infoPanel.el.hidden = !show;
+      if (show && s.selectedId && (infoPanel.roomId !== s.selectedId || !prev.infoOpen)) infoPanel.show(s.selectedId);
+      if (show && !prev.infoOpen && isDrawerInfo()) queueMicrotask(() => infoPanel.el.focus());
+    }
+    if (
+      s.sidebarCollapsed !== prev.sidebarCollapsed ||
+      s.sidebarDrawerOpen !== prev.sidebarDrawerOpen ||
+      s.infoOpen !== prev.infoOpen ||
+      s.selectedId !== prev.selectedId
+    ) {
+      applyLayout();
+    }
+  });
+  applyLayout();
+
+  installShortcuts({
+    openPicker: () => picker.open(),
+    focusSearch: () => {
+      if (isNarrow()) store.update({ sidebarDrawerOpen: false });
+      document.getElementById("search")?.focus();
+    },
+    escape: () => {
+      const s = store.get();
+      if (s.sidebarDrawerOpen) {
+        store.update({ sidebarDrawerOpen: false });
+        return true;
+      }
+      if (s.infoOpen && isDrawerInfo()) {
+        store.update({ infoOpen: false });
+        roomList.focus();
+        return true;
+      }
+      return false;
+    },
+  });
+
+  // Core events. Progress can arrive hundreds of times a second: coalesce per frame.
+  let pendingProgress: Map<string, SyncProgress> | null = null;
+  const flushProgress = (): void => {
+    const pending = pendingProgress;
+    pendingProgress = null;
+    if (!pending) return;
+    const next = new Map(store.get().progress);
+    for (const [id, p] of pending) {
+      if (p.phase === "done") next.delete(id);
+      else next.set(id, p);
+    }
+    store.update({ progress: next });
+  };
+  const onEvent = (e: CoreEvent): void => {
+    switch (e.type) {
+      case "progress":
+        if (!pendingProgress) {
+          pendingProgress = new Map();
+          requestAnimationFrame(flushProgress);
+        }
+        pendingProgress.set(e.progress.account, e.progress);
+        break;
+      case "account_updated":
+        upsertAccount(e.account);
+        break;
+      case "account_removed":
+        dropAccount(e.account);
+        break;
+      case "rooms_changed":
+        roomList.refresh();
+        infoPanel.reload();
+        break;
+      case "avatars_changed":
+        roomList.refresh();
+        infoPanel.reload();
+        break;
+    }
+  };
+
+  const subscribed = api.subscribe(onEvent).catch((e: ApiError) => announce(`Live updates are off: ${e.message}`, "error"));
+  const [accounts, sort, collapsed] = await Promise.all([
+    api.listAccounts(),
+    api.getSetting(SETTING_SORT).catch(() => null),
+    api.getSetting(SETTING_SIDEBAR).catch(() => null),
+    subscribed,
+  ]);
+  const q = store.get().query;
+  store.update({
+    accounts,
+    accountsLoaded: true,
+    sidebarCollapsed: collapsed === "1",
+    query: sort === "name" || sort === "activity" ? { ...q, sort } : q,
+  });
+}
+
+async function main(): Promise<void> {
+  const root = document.getElementById("app");
+  if (!root) return;
+  document.body.append(statusRegion());
+  let info: AppInfo;
+  try {
+    info = await api.appInfo();
+  } catch (e) {
+    fatal(root, (e as ApiError).message);
+    return;
+  }
+  document.documentElement.dataset.platform = info.platform;
+  if (info.pick_mode) {
+    startPickMode();
+    return;
+  }
+  try {
+    await startApp(root, info);
+  } catch (e) {
+    fatal(root, (e as ApiError).message ?? String(e));
+  }
+}
+
+void main();

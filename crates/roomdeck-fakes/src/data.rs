@@ -189,12 +189,8 @@ pub fn person(seed: u64, i: u64) -> (String, String) {
     let first = if r.chance(0.2) { *r.pick(FIRST_NONLATIN) } else { *r.pick(FIRST) };
     let last = *r.pick(LAST);
     let name = format!("{first} {last}");
-    let username = format!(
-        "{}.{}{}",
-        ascii_slug(first).unwrap_or_else(|| format!("user{i}")),
-        ascii_slug(last).unwrap_or_default(),
-        if i > 40 { (i % 1000).to_string() } else { String::new() }
-    );
+    let username =
+        format!("{}.{}", ascii_slug(first).unwrap_or_else(|| format!("user{i}")), ascii_slug(last).unwrap_or_default());
     (username, name)
 }
 

@@ -254,7 +254,7 @@ impl World {
     fn pool_user(&self, idx: u64) -> (String, String, String) {
         let id = Rng::for_item(self.opts.seed, "uid", idx).meteor_id();
         let (username, name) = data::person(self.opts.seed, idx);
-        (id, format!("{username}.{idx}"), name)
+        (id, format!("{username}{idx}"), name)
     }
 
     fn user_ref(&self, idx: u64) -> Value {

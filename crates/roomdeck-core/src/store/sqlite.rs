@@ -748,7 +748,13 @@ impl Store for SqliteStore {
             "UPDATE rooms SET members_synced_ms = ?3, members_complete = ?4, members_note = NULL,
                 member_count = CASE WHEN ?4 THEN ?5 ELSE member_count END
              WHERE account_id = ?1 AND remote_id = ?2",
-            params![account, room, now, complete, members.len() as i64],
+            params![
+                account,
+                room,
+                now,
+                complete,
+                members.iter().map(|m| &m.remote_id).collect::<HashSet<_>>().len() as i64
+            ],
         )?;
         tx.commit()?;
         Ok(())

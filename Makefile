@@ -1,0 +1,66 @@
+# Roomdeck — the two commands a new user needs are `make run` and `make test`.
+# Everything installs what is missing first and is safe to run again.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+NPM ?= npm
+TOOLS := $(CURDIR)/.tools
+TAURI := $(CURDIR)/ui/node_modules/.bin/tauri
+UI_SOURCES := $(shell find ui/src ui/public ui/index.html ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
+
+export ROOMDECK_TAURI_DRIVER ?= $(TOOLS)/bin/tauri-driver
+
+.PHONY: setup system ui build run dev test e2e package bench faults fuzz bindings clean
+
+## setup: system packages, npm packages, the WebDriver bridge
+setup: system ui/node_modules/.installed $(TOOLS)/bin/tauri-driver
+
+system:
+	@scripts/setup
+
+ui/node_modules/.installed: ui/package.json ui/package-lock.json
+	cd ui && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+$(TOOLS)/bin/tauri-driver:
+	$(CARGO) install tauri-driver --version 2.1.0 --locked --root $(TOOLS)
+
+## ui: the web frontend, built into ui/dist (embedded into the app binary)
+ui: ui/dist/index.html
+
+ui/dist/index.html: ui/node_modules/.installed $(UI_SOURCES)
+	cd ui && $(NPM) run build
+
+## build: the app, the CLI and the fake servers (debug profile, UI embedded)
+build: system ui
+	$(CARGO) build --workspace --bins
+
+## run: build and open the app
+run: build
+	./target/debug/roomdeck-app
+
+## dev: the app against Vite's dev server (hot reload of the UI)
+dev: system ui/node_modules/.installed
+	cd ui && ($(NPM) run dev &) && cd .. && $(CARGO) run -p roomdeck-app --no-default-features
+
+## test: every check, with a summary; non-zero exit on any failure
+test: setup ui
+	@scripts/test
+
+## e2e: only the end-to-end tests of the real window
+e2e: setup ui
+	$(CARGO) build -p roomdeck-app -p roomdeck-cli -p roomdeck-fakes --bins
+	scripts/with-keyring $(CARGO) test -p roomdeck-e2e -- --test-threads=1
+
+## package: .deb and .rpm with the Tauri CLI, then install and launch the .deb under Xvfb
+package: setup ui
+	TAURI_APP_PATH=src-tauri $(TAURI) build --bundles deb,rpm
+	scripts/package-smoke
+
+## bindings: regenerate ui/src/bindings.ts from the Rust types
+bindings:
+	ROOMDECK_BLESS=1 $(CARGO) test -p roomdeck-app bindings_are_current
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules tests/artifacts

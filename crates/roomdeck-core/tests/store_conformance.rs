@@ -1,0 +1,234 @@
+//! The store's conformance suite: what any `Store` must do, run against SQLite on disk and in
+//! memory. Each check is what the app or the CLI relies on.
+#![allow(clippy::unwrap_used)]
+
+use roomdeck_core::family::Batch;
+use roomdeck_core::model::{AvatarSource, LastMessage, RemoteRoom, RemoteUser};
+use roomdeck_core::store::{AccountStatus, AvatarUpdate, NewAccount, SqliteStore, Store};
+use roomdeck_core::{AccountState, ArchivedFilter, ErrorInfo, Family, RoomKind, RoomQuery, Sort};
+
+fn room(id: &str, name: &str, activity: i64) -> RemoteRoom {
+    RemoteRoom {
+        remote_id: id.into(),
+        kind: RoomKind::Channel,
+        name: name.into(),
+        last_activity_ms: Some(activity),
+        raw: format!("{{\"id\":\"{id}\",\"name\":\"{name}\"}}"),
+        ..RemoteRoom::default()
+    }
+}
+
+fn account(s: &dyn Store, family: Family) -> String {
+    s.insert_account(
+        &NewAccount {
+            family,
+            server_url: "https://chat.example.com/".into(),
+            user_id: Some("u1".into()),
+            username: Some("alice".into()),
+            display_name: None,
+            auth: "password".into(),
+            cert_pin: None,
+        },
+        1000,
+    )
+    .unwrap()
+    .id
+}
+
+fn all() -> RoomQuery {
+    RoomQuery { archived: ArchivedFilter::Include, include_hidden: true, ..RoomQuery::default() }
+}
+
+fn ids(s: &dyn Store, q: &RoomQuery) -> Vec<String> {
+    s.query_rooms(q, 0, 1000).unwrap().rows.into_iter().map(|r| r.remote_id).collect()
+}
+
+fn accounts_get_stable_ids_and_states(s: &dyn Store) {
+    let a = account(s, Family::Rocketchat);
+    let b = account(s, Family::Rocketchat);
+    assert_eq!((a.as_str(), b.as_str()), ("rc1", "rc2"));
+    assert!(s.remove_account(&b).unwrap());
+    // Ids are never reused: a script holding rc2:ROOM cannot reach another account's room.
+    assert_eq!(account(s, Family::Rocketchat), "rc3");
+    assert_eq!(account(s, Family::Virola), "vi1");
+    let err = ErrorInfo { code: "network".into(), message: "cannot connect".into() };
+    s.set_status(&a, &AccountStatus { state: AccountState::Offline, error: Some(err.clone()), synced_ms: None }, 5000)
+        .unwrap();
+    s.set_status(&a, &AccountStatus { state: AccountState::Offline, error: Some(err), synced_ms: None }, 9000).unwrap();
+    let acc = s.account(&a).unwrap().unwrap();
+    assert_eq!(acc.state, AccountState::Offline);
+    assert_eq!(acc.offline_since_ms, Some(5000), "offline since the first failure");
+    s.set_status(&a, &AccountStatus { state: AccountState::Ok, error: None, synced_ms: Some(10_000) }, 10_000).unwrap();
+    let acc = s.account(&a).unwrap().unwrap();
+    assert_eq!((acc.state, acc.offline_since_ms, acc.last_sync_ms), (AccountState::Ok, None, Some(10_000)));
+    assert!(acc.last_error.is_none());
+}
+
+fn batches_are_idempotent_and_snapshots_reconcile(s: &dyn Store) {
+    let a = account(s, Family::Swapchat);
+    let batch =
+        Batch { rooms: vec![room("r1", "one", 1), room("r2", "two", 2), room("r3", "three", 3)], ..Batch::default() };
+    assert_eq!(s.apply_batch(&a, &batch, 1).unwrap(), (3, 0));
+    assert_eq!(s.apply_batch(&a, &batch, 2).unwrap(), (0, 0), "unchanged rooms are not rewritten");
+    let mut changed = room("r2", "two renamed", 5);
+    changed.unread = 4;
+    let (c, _) = s
+        .apply_batch(
+            &a,
+            &Batch { rooms: vec![changed], cursors: vec![("rooms".into(), "42".into())], ..Batch::default() },
+            3,
+        )
+        .unwrap();
+    assert_eq!(c, 1);
+    assert_eq!(s.cursors(&a).unwrap().get("rooms"), Some("42"));
+    let r2 = s.room_row(&a, "r2").unwrap().unwrap();
+    assert_eq!((r2.name.as_str(), r2.unread), ("two renamed", 4));
+    // The snapshot lists every room the server has: r1 is gone.
+    let (_, removed) =
+        s.apply_batch(&a, &Batch { snapshot: Some(vec!["r2".into(), "r3".into()]), ..Batch::default() }, 4).unwrap();
+    assert_eq!(removed, 1);
+    let (_, removed) =
+        s.apply_batch(&a, &Batch { removed: vec!["r3".into(), "unknown".into()], ..Batch::default() }, 5).unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(ids(s, &all()), vec!["r2"]);
+    assert_eq!(s.cached_raw(&a, "r2").unwrap().unwrap(), "{\"id\":\"r2\",\"name\":\"two renamed\"}");
+}
+
+fn queries_filter_sort_and_search(s: &dyn Store) {
+    let a = account(s, Family::Rocketchat);
+    let b = account(s, Family::Virola);
+    let mut rooms = vec![
+        room("c1", "Café Crème", 50),
+        room("c2", "engineering", 40),
+        room("c3", "Équipe design", 30),
+        room("c4", "zebra", 20),
+        room("c5", "archived thing", 60),
+        room("c6", "hidden chat", 70),
+    ];
+    rooms[1].unread = 3;
+    rooms[2].favorite = true;
+    rooms[3].kind = RoomKind::Direct;
+    rooms[3].mentions = 1;
+    rooms[4].archived = true;
+    rooms[5].hidden = true;
+    rooms[0].topic = Some("Coffee and <script>alert(1)</script>".into());
+    s.apply_batch(&a, &Batch { rooms, ..Batch::default() }, 1).unwrap();
+    s.apply_batch(&b, &Batch { rooms: vec![room("v1", "virola room", 45)], ..Batch::default() }, 1).unwrap();
+    let q = RoomQuery::default();
+    assert_eq!(ids(s, &q), vec!["c1", "v1", "c2", "c3", "c4"], "activity order; archived and hidden left out");
+    assert_eq!(
+        ids(s, &RoomQuery { sort: Sort::Name, ..q.clone() }),
+        vec!["c1", "c2", "c3", "v1", "c4"],
+        "name order folds accents"
+    );
+    assert_eq!(ids(s, &RoomQuery { accounts: vec![b.clone()], ..q.clone() }), vec!["v1"]);
+    assert_eq!(ids(s, &RoomQuery { unread_only: true, ..q.clone() }), vec!["c2", "c4"]);
+    assert_eq!(ids(s, &RoomQuery { favorites_only: true, ..q.clone() }), vec!["c3"]);
+    assert_eq!(ids(s, &RoomQuery { kinds: vec![RoomKind::Direct], ..q.clone() }), vec!["c4"]);
+    assert_eq!(ids(s, &RoomQuery { archived: ArchivedFilter::Only, ..q.clone() }), vec!["c5"]);
+    assert_eq!(ids(s, &RoomQuery { include_hidden: true, ..q.clone() }), vec!["c6", "c1", "v1", "c2", "c3", "c4"]);
+    let search = |t: &str| ids(s, &RoomQuery { search: Some(t.into()), ..q.clone() });
+    assert_eq!(search("cafe"), vec!["c1"], "accent- and case-insensitive");
+    assert_eq!(search("EQUI"), vec!["c3"], "prefix");
+    assert_eq!(search("coffee"), vec!["c1"], "topic");
+    assert_eq!(search("hidden"), vec!["c6"], "search finds hidden rooms");
+    assert!(search("\" OR 1=1 --").is_empty(), "FTS syntax is inert");
+    assert_eq!(search("*"), ids(s, &q), "a search without words filters nothing");
+    let page = s.query_rooms(&q, 1, 2).unwrap();
+    assert_eq!((page.total, page.rows.len(), page.rows[0].remote_id.as_str()), (5, 2, "v1"));
+    assert_eq!(s.picker_entries().unwrap().len(), 7);
+}
+
+fn members_are_replaced_and_ordered(s: &dyn Store) {
+    let a = account(s, Family::Rocketchat);
+    s.apply_batch(&a, &Batch { rooms: vec![room("m", "members", 1)], ..Batch::default() }, 1).unwrap();
+    let user =
+        |id: &str, name: &str| RemoteUser { remote_id: id.into(), display_name: name.into(), ..RemoteUser::default() };
+    s.replace_members(&a, "m", &[user("u2", "Bea"), user("u1", "Al"), user("u2", "dup")], true, 5).unwrap();
+    let info = s.room_info(&a, "m", 100).unwrap().unwrap();
+    let names: Vec<&str> = info.members.iter().map(|m| m.display_name.as_str()).collect();
+    assert_eq!(names, vec!["Bea", "Al"]);
+    assert!(info.members_complete);
+    assert_eq!(info.row.member_count, Some(2));
+    s.replace_members(&a, "m", &[user("u3", "Cy")], true, 6).unwrap();
+    assert_eq!(s.room_info(&a, "m", 100).unwrap().unwrap().members.len(), 1);
+}
+
+fn avatars_follow_versions_failures_and_the_cap(s: &dyn Store) {
+    let a = account(s, Family::Rocketchat);
+    let mut r = room("p", "pictured", 1);
+    r.avatar = AvatarSource::Remote { path: "avatar/room/p".into(), version: Some("v1".into()) };
+    r.last_message = Some(LastMessage { text: "hi".into(), author: None, at_ms: 1 });
+    s.apply_batch(&a, &Batch { rooms: vec![r.clone()], ..Batch::default() }, 1).unwrap();
+    let jobs = s.avatar_jobs(&a, 10, 100).unwrap();
+    assert_eq!(jobs.len(), 1);
+    let key = jobs[0].key.clone();
+    let img = AvatarUpdate::Image {
+        content_type: "image/jpeg".into(),
+        original: Some(vec![1; 1000]),
+        small: None,
+        large: None,
+        last_modified: None,
+    };
+    s.store_avatar(&key, Some("v1"), &img, 20).unwrap();
+    assert!(s.avatar_jobs(&a, 30, 100).unwrap().is_empty(), "fetched at this version");
+    assert!(s.room_row(&a, "p").unwrap().unwrap().has_avatar);
+    assert_eq!(s.keys_without_thumbnails(10).unwrap(), vec![key.clone()]);
+    // A new version makes it due again; a failure keeps the old bytes and waits.
+    r.avatar = AvatarSource::Remote { path: "avatar/room/p".into(), version: Some("v2".into()) };
+    s.apply_batch(&a, &Batch { rooms: vec![r], ..Batch::default() }, 40).unwrap();
+    assert_eq!(s.avatar_jobs(&a, 50, 100).unwrap().len(), 1);
+    s.store_avatar(&key, Some("v2"), &AvatarUpdate::Failed { message: "503".into(), retry_after_ms: 1000 }, 60)
+        .unwrap();
+    assert!(s.avatar_jobs(&a, 70, 100).unwrap().is_empty(), "waits until retry_after");
+    assert_eq!(s.avatar_jobs(&a, 1001, 100).unwrap().len(), 1);
+    assert!(s.room_row(&a, "p").unwrap().unwrap().has_avatar, "old picture still shown");
+    s.store_thumbnails(&key, &[2; 100], &[3; 300]).unwrap();
+    assert_eq!(s.avatar_blob(&key).unwrap().unwrap().small.unwrap().len(), 100);
+    // The cap evicts least recently used bytes; evicted pictures are no longer shown.
+    assert_eq!(s.avatar_bytes().unwrap(), 1400);
+    assert_eq!(s.enforce_avatar_cap(10_000).unwrap(), 0);
+    assert_eq!(s.enforce_avatar_cap(100).unwrap(), 1);
+    assert_eq!(s.avatar_bytes().unwrap(), 0);
+    assert!(!s.room_row(&a, "p").unwrap().unwrap().has_avatar);
+    assert!(s.avatar_job_for(&key, 2000).unwrap().is_some(), "fetched again on demand");
+}
+
+fn run_suite(make: impl Fn() -> SqliteStore) {
+    accounts_get_stable_ids_and_states(&make());
+    batches_are_idempotent_and_snapshots_reconcile(&make());
+    queries_filter_sort_and_search(&make());
+    members_are_replaced_and_ordered(&make());
+    avatars_follow_versions_failures_and_the_cap(&make());
+}
+
+#[test]
+fn sqlite_in_memory() {
+    run_suite(|| SqliteStore::open_in_memory().unwrap());
+}
+
+#[test]
+fn sqlite_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    run_suite(|| {
+        SqliteStore::open(&dir.path().join(format!("db{}.sqlite", n.fetch_add(1, std::sync::atomic::Ordering::SeqCst))))
+            .unwrap()
+    });
+}
+
+#[test]
+fn a_database_from_a_newer_roomdeck_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roomdeck.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert_eq!(err.code(), "database_too_new");
+    assert!(err.to_string().contains("newer Roomdeck"));
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, 99);
+}

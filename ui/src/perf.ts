@@ -1,0 +1,51 @@
+/**
+ * Benchmark instrumentation read by the end-to-end tests: picker latency per keystroke and,
+ * on demand, frame deltas (`recordFrames = true` starts a rAF loop, `false` stops it).
+ */
+
+export interface RoomdeckPerf {
+  pickerTimings: number[];
+  frameTimes: number[];
+  recordFrames: boolean;
+}
+
+declare global {
+  interface Window {
+    __roomdeck?: RoomdeckPerf;
+  }
+}
+
+function create(): RoomdeckPerf {
+  let recording = false;
+  let last = 0;
+  const perf = { pickerTimings: [] as number[], frameTimes: [] as number[] } as RoomdeckPerf;
+  const tick = (t: number): void => {
+    if (!recording) return;
+    if (last) perf.frameTimes.push(t - last);
+    last = t;
+    requestAnimationFrame(tick);
+  };
+  Object.defineProperty(perf, "recordFrames", {
+    enumerable: true,
+    get: () => recording,
+    set: (v: boolean) => {
+      const on = !!v;
+      if (on === recording) return;
+      recording = on;
+      last = 0;
+      if (on) requestAnimationFrame(tick);
+    },
+  });
+  return perf;
+}
+
+export const perf: RoomdeckPerf = (typeof window !== "undefined" && window.__roomdeck) || create();
+if (typeof window !== "undefined") window.__roomdeck = perf;
+
+/** `performance.mark` once per name. */
+const marked = new Set<string>();
+export function markOnce(name: string): void {
+  if (marked.has(name)) return;
+  marked.add(name);
+  performance.mark(name);
+}

@@ -1,0 +1,262 @@
+/**
+ * The quick picker (Ctrl/Cmd+K, or the whole window in `--pick` mode).
+ *
+ * Built for one-frame answers at 100k rooms: every keystroke queries the core's fuzzy index at
+ * once (no debounce), stale answers are dropped by sequence number, and the 50 option elements
+ * are created once and only refilled. Matched characters are highlighted with `<mark>` nodes
+ * built from the core's char positions — names stay text, never HTML.
+ */
+import { api, roomAvatarUrl, type ApiError, type PickerHit, type RoomRow } from "./api";
+import { colorFor, createAvatar, setAvatar, type AvatarBox } from "./avatar";
+import { openModal, type Modal } from "./dialog";
+import { h, setAttr, setText } from "./dom";
+import { relativeTime } from "./format";
+import { icon, KIND_LABEL, kindIcon } from "./icons";
+import { perf } from "./perf";
+import { accountLabel, FAMILY_LABEL, store } from "./state";
+
+export const PICKER_LIMIT = 50;
+
+/**
+ * Splits `name` into text and `<mark>` runs. `positions` are indices of Unicode scalar values
+ * (Rust `char`s), so the name is walked by code point, not UTF-16 unit.
+ */
+export function highlight(name: string, positions: readonly number[]): Node[] {
+  const chars = Array.from(name);
+  const hit = new Set(positions);
+  const out: Node[] = [];
+  let run = "";
+  let runHit = false;
+  const flush = (): void => {
+    if (!run) return;
+    out.push(runHit ? h("mark", { class: "hl" }, run) : document.createTextNode(run));
+    run = "";
+  };
+  chars.forEach((c, i) => {
+    const isHit = hit.has(i);
+    if (isHit !== runHit) {
+      flush();
+      runHit = isHit;
+    }
+    run += c;
+  });
+  flush();
+  return out;
+}
+
+interface PickerRow {
+  el: HTMLElement;
+  avatar: AvatarBox;
+  name: HTMLElement;
+  kind: HTMLElement;
+  kindIcon: HTMLElement;
+  account: HTMLElement;
+  dot: HTMLElement;
+  time: HTMLElement;
+}
+
+export interface PickerOptions {
+  /** Stand-alone picker window: always open, Escape/Enter end the process. */
+  pickMode: boolean;
+  onPick: (row: RoomRow) => void;
+  onCancel?: () => void;
+}
+
+export class Picker {
+  private readonly input: HTMLInputElement;
+  private readonly listbox: HTMLElement;
+  private readonly empty: HTMLElement;
+  private readonly rows: PickerRow[] = [];
+  private readonly content: Node[];
+  private hits: PickerHit[] = [];
+  private active = -1;
+  private seq = 0;
+  private modal: Modal | null = null;
+
+  constructor(private readonly o: PickerOptions) {
+    this.input = h("input", {
+      id: "picker-input",
+      class: "picker-input",
+      type: "text",
+      role: "combobox",
+      "aria-expanded": "true",
+      "aria-controls": "picker-list",
+      "aria-autocomplete": "list",
+      "aria-label": "Go to room",
+      placeholder: "Go to room…",
+      autocomplete: "off",
+      spellcheck: "false",
+    });
+    this.listbox = h("div", { id: "picker-list", class: "picker-list", role: "listbox", "aria-label": "Rooms" });
+    this.empty = h("p", { class: "picker-empty", hidden: true });
+    for (let i = 0; i < PICKER_LIMIT; i++) this.rows.push(this.createRow(i));
+    const footer = h(
+      "div",
+      { class: "picker-footer", "aria-hidden": "true" },
+      h("span", null, h("kbd", null, "↑"), h("kbd", null, "↓"), " to move"),
+      h("span", null, h("kbd", null, "Enter"), o.pickMode ? " to choose" : " to open"),
+      h("span", null, h("kbd", null, "Esc"), o.pickMode ? " to cancel" : " to close"),
+    );
+    this.content = [
+      h("div", { class: "picker-search" }, icon("search", "picker-search-icon"), this.input),
+      this.listbox,
+      this.empty,
+      footer,
+    ];
+    this.input.addEventListener("input", (e) => this.query(this.input.value, e.timeStamp));
+    this.input.addEventListener("keydown", (e) => this.onKey(e));
+    this.listbox.addEventListener("mousedown", (e) => e.preventDefault());
+    this.listbox.addEventListener("click", (e) => {
+      const el = (e.target as Element).closest<HTMLElement>(".picker-row");
+      if (el) this.choose(Number(el.dataset.index));
+    });
+    this.listbox.addEventListener("mousemove", (e) => {
+      const el = (e.target as Element).closest<HTMLElement>(".picker-row");
+      if (el && Number(el.dataset.index) !== this.active) this.setActive(Number(el.dataset.index), false);
+    });
+  }
+
+  get isOpen(): boolean {
+    return !!this.modal?.open;
+  }
+
+  open(): void {
+    if (this.isOpen) {
+      this.input.select();
+      return;
+    }
+    this.modal = openModal(this.content, {
+      id: "picker",
+      label: "Go to room",
+      className: this.o.pickMode ? "picker picker-standalone" : "picker",
+      dismissable: !this.o.pickMode,
+      onEscape: () => {
+        if (this.o.pickMode) {
+          this.o.onCancel?.();
+          return false;
+        }
+        return undefined;
+      },
+      onClose: () => {
+        this.modal = null;
+      },
+    });
+    this.input.value = "";
+    this.query("", null);
+    this.input.focus();
+  }
+
+  close(): void {
+    this.modal?.close();
+  }
+
+  /** Issues the query now; only the latest answer is shown. */
+  private query(q: string, t0: number | null): void {
+    const seq = ++this.seq;
+    const start = t0 !== null && t0 > 0 && t0 <= performance.now() ? t0 : performance.now();
+    api.pick(q, PICKER_LIMIT).then(
+      (hits) => {
+        if (seq !== this.seq) return;
+        this.render(hits, q);
+        if (t0 !== null) requestAnimationFrame(() => perf.pickerTimings.push(performance.now() - start));
+      },
+      (e: ApiError) => {
+        if (seq !== this.seq) return;
+        this.render([], q);
+        this.empty.hidden = false;
+        setText(this.empty, e.message);
+      },
+    );
+  }
+
+  private createRow(i: number): PickerRow {
+    const avatar = createAvatar("avatar-28");
+    const name = h("span", { class: "picker-name", dir: "auto" });
+    const kindIconEl = h("span", { class: "picker-kind-icon" });
+    const kind = h("span", { class: "picker-kind" });
+    const dot = h("span", { class: "account-dot" });
+    const account = h("span", { class: "picker-account" });
+    const time = h("span", { class: "picker-time" });
+    const el = h(
+      "div",
+      { class: "picker-row", role: "option", id: `picker-opt-${i}`, "aria-selected": "false", "data-index": String(i) },
+      avatar.el,
+      h("span", { class: "picker-main" }, h("span", { class: "picker-line" }, kindIconEl, name), h("span", { class: "picker-sub" }, dot, account, kind)),
+      time,
+    );
+    return { el, avatar, name, kind, kindIcon: kindIconEl, account, dot, time };
+  }
+
+  private render(hits: PickerHit[], q: string): void {
+    this.hits = hits;
+    const now = Date.now();
+    const accounts = store.get().accounts;
+    this.rows.forEach((r, i) => {
+      const hit = hits[i];
+      if (!hit) {
+        // Only options with a result are in the DOM; the rest wait in the pool.
+        if (r.el.parentNode) r.el.remove();
+        return;
+      }
+      const row = hit.row;
+      if (r.el.parentNode !== this.listbox) this.listbox.appendChild(r.el);
+      r.el.dataset.id = row.id;
+      setAvatar(r.avatar, roomAvatarUrl(row, "small"), row.name, row.id);
+      r.name.replaceChildren(...highlight(row.name, hit.positions));
+      r.kindIcon.replaceChildren(kindIcon(row.kind));
+      setText(r.kind, ` · ${KIND_LABEL[row.kind]}`);
+      const account = accounts.find((a) => a.id === row.account);
+      const color = account?.color ?? colorFor(row.account);
+      if (r.dot.style.backgroundColor !== color) r.dot.style.backgroundColor = color;
+      setText(r.account, account ? accountLabel(account) : FAMILY_LABEL[row.family]);
+      setText(r.time, relativeTime(row.last_activity_ms, now));
+      setAttr(r.el, "aria-label", `${row.name}, ${KIND_LABEL[row.kind]}, ${account ? accountLabel(account) : FAMILY_LABEL[row.family]}`);
+    });
+    this.empty.hidden = hits.length > 0;
+    if (!hits.length) setText(this.empty, q ? `No rooms match “${q}”` : "No rooms yet");
+    this.setActive(hits.length ? 0 : -1, true);
+  }
+
+  private setActive(i: number, scroll: boolean): void {
+    const prev = this.rows[this.active];
+    if (prev) setAttr(prev.el, "aria-selected", "false");
+    this.active = i;
+    const cur = this.rows[i];
+    if (cur) {
+      setAttr(cur.el, "aria-selected", "true");
+      setAttr(this.input, "aria-activedescendant", cur.el.id);
+      if (scroll) {
+        const top = i * cur.el.offsetHeight;
+        const lb = this.listbox;
+        if (i === 0) lb.scrollTop = 0;
+        else if (top < lb.scrollTop) lb.scrollTop = top;
+        else if (top + cur.el.offsetHeight > lb.scrollTop + lb.clientHeight) lb.scrollTop = top + cur.el.offsetHeight - lb.clientHeight;
+      }
+    } else {
+      setAttr(this.input, "aria-activedescendant", null);
+    }
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const n = this.hits.length;
+    let next: number | null = null;
+    if (e.key === "ArrowDown") next = n ? (this.active + 1) % n : -1;
+    else if (e.key === "ArrowUp") next = n ? (this.active - 1 + n) % n : -1;
+    else if (e.key === "PageDown") next = Math.min(n - 1, this.active + 8);
+    else if (e.key === "PageUp") next = Math.max(0, this.active - 8);
+    else if (e.key === "Enter") {
+      e.preventDefault();
+      this.choose(this.active);
+      return;
+    } else return;
+    e.preventDefault();
+    this.setActive(next, true);
+  }
+
+  private choose(i: number): void {
+    const hit = this.hits[i];
+    if (!hit) return;
+    if (!this.o.pickMode) this.close();
+    this.o.onPick(hit.row);
+  }
+}
