@@ -93,7 +93,6 @@ impl Servers {
                 if let Some(e) = r.error {
                     anyhow::bail!("seeding {} failed: {}", a.id, e.message);
                 }
-                core.warm_thumbnails(10_000).await?;
                 ids.push(a.id);
             }
             Ok(ids)

@@ -178,6 +178,7 @@ async function removeAccount(a: Account): Promise<void> {
   try {
     await api.removeAccount(a.id);
     dropAccount(a.id);
+    if (store.get().selectedId?.startsWith(`${a.id}:`)) store.update({ selectedId: null, infoOpen: false });
     announce(`Removed ${accountLabel(a)}`);
   } catch (e) {
     announce((e as ApiError).message, "error");
@@ -193,7 +194,7 @@ function createItem(): ItemParts {
   const status = h("span", { class: "account-status" }, statusIcon, statusText);
   const fill = h("span", { class: "progress-fill" });
   const progress = h("span", { class: "progress", role: "progressbar", "aria-label": "Sync progress", hidden: true }, fill);
-  const signIn = h("button", { type: "button", class: "btn btn-small btn-primary sign-in-again", hidden: true }, "Sign in");
+  const signIn = h("button", { type: "button", class: "btn btn-small btn-primary sign-in-again" }, "Sign in");
   const menuBtn = h(
     "button",
     { type: "button", class: "icon-btn account-menu-btn", "aria-haspopup": "menu", "aria-expanded": "false" },
@@ -203,7 +204,7 @@ function createItem(): ItemParts {
     "li",
     { class: "account-item" },
     badge,
-    h("div", { class: "account-text" }, name, meta, status, progress, signIn),
+    h("div", { class: "account-text" }, name, meta, status, progress),
     menuBtn,
   );
   const parts: ItemParts = { el, name, meta, status, statusIcon, statusText, progress, fill, signIn, badge, menuBtn, stateIcon: "" };
@@ -243,7 +244,10 @@ function renderItem(p: ItemParts, a: Account, prog: SyncProgress | undefined, no
     setAttr(p.progress, "aria-valuemin", "0");
     setAttr(p.progress, "aria-valuemax", "100");
   }
-  p.signIn.hidden = a.state !== "needs_sign_in";
+  // Only accounts that need it have the button at all.
+  const needs = a.state === "needs_sign_in";
+  if (needs && !p.signIn.isConnected) p.progress.after(p.signIn);
+  else if (!needs && p.signIn.isConnected) p.signIn.remove();
   p.signIn.setAttribute("aria-label", `Sign in to ${accountLabel(a)} again`);
   p.menuBtn.setAttribute("aria-label", `Actions for ${accountLabel(a)}`);
 }
@@ -582,7 +586,12 @@ export function openAccountDialog(opts: AccountDialogOptions): Modal {
           "div",
           { class: `form-error ${st.formErrorKind === "danger" ? "form-error-danger" : ""}`.trim(), role: "alert" },
           icon("warning"),
-          h("span", null, st.formError),
+          h(
+            "span",
+            null,
+            st.formErrorKind === "danger" ? h("strong", { class: "form-error-title" }, "Certificate changed — not connecting") : null,
+            st.formError,
+          ),
         ),
       );
     }
@@ -623,6 +632,12 @@ export function openAccountDialog(opts: AccountDialogOptions): Modal {
     if (focusName) {
       const target = focusName === "cert" ? body.querySelector<HTMLElement>("#cert-trust") : form.querySelector<HTMLElement>(`[name="${focusName}"]`);
       target?.focus();
+    } else if (!modal.dialog.contains(document.activeElement)) {
+      // The focused control was replaced: keep focus in the dialog (Escape, Tab keep working).
+      const alert = body.querySelector<HTMLElement>(".form-error");
+      const sub = body.querySelector<HTMLButtonElement>("#account-submit");
+      if (sub && !sub.disabled && !alert) sub.focus();
+      else modal.dialog.focus();
     }
   };
 
@@ -674,7 +689,6 @@ export function openAccountDialog(opts: AccountDialogOptions): Modal {
     }
     st.busy = true;
     render();
-    submitFocus();
     try {
       const req = request();
       const account = reauth ? await api.signInAgain(reauth.id, req) : await api.addAccount(req);
@@ -697,7 +711,7 @@ export function openAccountDialog(opts: AccountDialogOptions): Modal {
       } else if (err.code === "certificate_changed") {
         st.fingerprint = null;
         st.formErrorKind = "danger";
-        st.formError = `The server's certificate has changed since you trusted it. Someone may be intercepting the connection, so Roomdeck will not connect. ${err.message}`;
+        st.formError = `The server's certificate has changed since you trusted it. Someone may be intercepting the connection, so Roomdeck will not connect. If your administrator replaced the certificate on purpose, remove this account and add it again. ${err.message}`;
       } else {
         const visible = new Set<string>(["server_url", ...fieldsFor(st.family, st.method).map((f) => f.name), ...(st.needCode ? ["code"] : [])]);
         if (err.field && visible.has(err.field)) {
@@ -710,9 +724,6 @@ export function openAccountDialog(opts: AccountDialogOptions): Modal {
       }
       render(focus);
     }
-  };
-  const submitFocus = (): void => {
-    form.querySelector<HTMLElement>("#account-submit")?.focus();
   };
 
   form.addEventListener("submit", (e) => {

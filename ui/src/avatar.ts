@@ -42,7 +42,9 @@ export function initials(name: string): string {
     .split(/[\s_\-.,/|:·]+/u)
     .map((w) => w.replace(/^[^\p{L}\p{N}\p{Extended_Pictographic}]+/u, ""))
     .filter((w) => w.length > 0);
-  const letters = words.slice(0, 2).map(firstGrapheme).join("");
+  // Prefer words that start with a letter or digit ("☕ coffee-lounge" → "CL"); emoji only as a last resort.
+  const lettered = words.filter((w) => /^[\p{L}\p{N}]/u.test(w));
+  const letters = (lettered.length ? lettered : words).slice(0, 2).map(firstGrapheme).join("");
   return letters ? letters.toLocaleUpperCase() : "?";
 }
 

@@ -36,6 +36,22 @@ export function focusables(root: HTMLElement): HTMLElement[] {
 
 const stack: Modal[] = [];
 
+/** A modal is open (global shortcuts stand down). */
+export function modalOpen(): boolean {
+  return stack.length > 0;
+}
+
+// Escape with focus outside every dialog (e.g. on <body> after a re-render) closes the top one.
+if (typeof document !== "undefined") {
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Escape" || e.defaultPrevented) return;
+    const top = stack[stack.length - 1];
+    if (!top || top.backdrop.contains(e.target as Node)) return;
+    e.preventDefault();
+    top.backdrop.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: false, cancelable: true }));
+  });
+}
+
 function setBackgroundInert(on: boolean): void {
   const shell = document.getElementById("app");
   if (!shell) return;

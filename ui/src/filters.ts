@@ -55,7 +55,10 @@ export function createFilterChips(): HTMLElement {
 
   let kindsKey = "";
   let accountsKey = "";
+  const kindsHeading = root.querySelectorAll("h3")[1] as HTMLElement;
   const renderGroups = (list: readonly Account[]): void => {
+    // Nothing to filter before the first account exists.
+    root.hidden = list.length === 0;
     const families = new Set(list.map((a) => a.family));
     const useful: RoomKind[] = KIND_ORDER.filter((k) => [...families].some((f) => FAMILY_KINDS[f].includes(k)));
     const kKey = useful.join(",");
@@ -80,6 +83,7 @@ export function createFilterChips(): HTMLElement {
         }),
       );
     }
+    kindsHeading.hidden = useful.length === 0;
     accounts.hidden = list.length < 2;
     accountsHeading.hidden = list.length < 2;
   };

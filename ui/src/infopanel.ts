@@ -126,6 +126,7 @@ export class InfoPanel {
   private seq = 0;
   private shownId: string | null = null;
   private info: RoomInfo | null = null;
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly onClose: () => void) {
     const closeBtn = h(
@@ -135,14 +136,13 @@ export class InfoPanel {
     );
     this.body = h("div", { class: "info-body" });
     this.membersTitle = h("h3", { class: "section-title" }, "Members");
-    this.membersNote = h("p", { class: "members-note", hidden: true });
+    this.membersNote = h("p", { class: "members-note" });
     this.scroller = h("div", { class: "info-scroll" });
     this.members = new MemberList(this.scroller);
     this.membersSection = h(
       "section",
       { class: "members-section", "aria-label": "Members" },
       this.membersTitle,
-      this.membersNote,
       this.members.el,
     );
     this.scroller.append(this.body, this.membersSection);
@@ -198,8 +198,16 @@ export class InfoPanel {
     );
   }
 
-  /** Cached data changed (sync, new avatars): re-read without contacting the server. */
+  /** Cached data changed (sync, new avatars): re-read without contacting the server, at most once a second. */
   reload(): void {
+    if (this.reloadTimer) return;
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      this.reloadNow();
+    }, 1000);
+  }
+
+  private reloadNow(): void {
     const id = this.shownId;
     if (!id || this.el.hidden) return;
     const seq = this.seq;
@@ -221,6 +229,9 @@ export class InfoPanel {
 
   private render(info: RoomInfo, refreshing: boolean): void {
     this.info = info;
+    // Re-renders must not steal focus from a panel button (background syncs call reload()).
+    const focusedId = this.body.contains(document.activeElement) ? (document.activeElement as HTMLElement).id : "";
+    const scrollTop = this.scroller.scrollTop;
     const account = store.get().accounts.find((a) => a.id === info.account);
     setAvatar(this.avatar, roomAvatarUrl(info, "large"), info.name, info.id);
     const accountDot = h("span", { class: "account-dot" });
@@ -300,8 +311,12 @@ export class InfoPanel {
     else if (!note && !info.members_complete && info.members.length > 0 && !refreshing) {
       note = `Showing the first ${formatNumber(info.members.length)} members.`;
     }
-    this.membersNote.hidden = !note;
+    // Present only when there is something to say.
     this.membersNote.textContent = note ?? "";
+    if (note && !this.membersNote.isConnected) this.membersTitle.after(this.membersNote);
+    else if (!note && this.membersNote.isConnected) this.membersNote.remove();
     this.members.set(info.account, info.members);
+    if (this.scroller.scrollTop !== scrollTop) this.scroller.scrollTop = scrollTop;
+    if (focusedId) document.getElementById(focusedId)?.focus({ preventScroll: true });
   }
 }

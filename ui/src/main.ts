@@ -4,7 +4,8 @@
  * events to the views. Views talk through the store, not to each other.
  */
 import { api, type ApiError, type AppInfo, type Event as CoreEvent, type SyncProgress } from "./api";
-import { createAccountsSection, dropAccount, openAccountDialog, upsertAccount } from "./accounts";
+import { accountStatusText, createAccountsSection, dropAccount, openAccountDialog, upsertAccount } from "./accounts";
+import { modalOpen } from "./dialog";
 import { h, replaceChildren } from "./dom";
 import { createFilterChips, createSearchBox, createSortSelect } from "./filters";
 import { icon } from "./icons";
@@ -13,7 +14,7 @@ import { installShortcuts } from "./keyboard";
 import { markOnce } from "./perf";
 import { Picker } from "./picker";
 import { RoomList } from "./roomlist";
-import { SETTING_SIDEBAR, SETTING_SORT, store } from "./state";
+import { accountLabel, SETTING_SIDEBAR, SETTING_SORT, store } from "./state";
 import { announce, statusRegion } from "./status";
 
 const NARROW = "(max-width: 760px)";
@@ -28,6 +29,7 @@ function afterPaint(fn: () => void): void {
 }
 
 function fatal(root: HTMLElement, message: string): void {
+  root.dataset.ready = "error";
   replaceChildren(
     root,
     h("div", { class: "fatal", role: "alert" }, icon("warning"), h("h1", null, "Roomdeck could not start"), h("p", null, message)),
@@ -46,6 +48,8 @@ function startPickMode(): void {
     },
   });
   picker.open();
+  const root = document.getElementById("app");
+  if (root) root.dataset.ready = "picker";
   afterPaint(() => markOnce("roomdeck:shell-painted"));
 }
 
@@ -159,12 +163,11 @@ async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
   );
   const listArea = h("div", { class: "list-area" }, toolbar, roomList.root);
   const empty = emptyState();
-  const main = h("main", { class: "main", "aria-label": "Rooms" }, listArea, empty);
+  const main = h("main", { class: "main", "aria-label": "Rooms" }, listArea);
   const scrim = h("div", { class: "scrim", "aria-hidden": "true" });
   scrim.addEventListener("click", () => store.update({ sidebarDrawerOpen: false, infoOpen: isDrawerInfo() ? false : store.get().infoOpen }));
   replaceChildren(root, sidebar, main, infoPanel.el, scrim);
   root.classList.add("app");
-  empty.hidden = true;
   listArea.hidden = true;
   afterPaint(() => markOnce("roomdeck:shell-painted"));
 
@@ -209,7 +212,9 @@ async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
   const firstRun = (): void => {
     const s = store.get();
     const none = s.accountsLoaded && s.accounts.length === 0;
-    empty.hidden = !none;
+    // #empty-state exists only on first run (tests and screen readers see exactly one centre).
+    if (none && !empty.isConnected) main.append(empty);
+    else if (!none && empty.isConnected) empty.remove();
     listArea.hidden = !s.accountsLoaded || none;
     root.classList.toggle("first-run", none);
   };
@@ -238,7 +243,9 @@ async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
   applyLayout();
 
   installShortcuts({
-    openPicker: () => picker.open(),
+    openPicker: () => {
+      if (!modalOpen() || picker.isOpen) picker.open();
+    },
     focusSearch: () => {
       if (isNarrow()) store.update({ sidebarDrawerOpen: false });
       document.getElementById("search")?.focus();
@@ -249,9 +256,11 @@ async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
         store.update({ sidebarDrawerOpen: false });
         return true;
       }
-      if (s.infoOpen && isDrawerInfo()) {
+      if (modalOpen()) return false;
+      if (s.infoOpen) {
+        const inPanel = infoPanel.el.contains(document.activeElement);
         store.update({ infoOpen: false });
-        roomList.focus();
+        if (inPanel || isDrawerInfo()) roomList.focus();
         return true;
       }
       return false;
@@ -280,11 +289,19 @@ async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
         }
         pendingProgress.set(e.progress.account, e.progress);
         break;
-      case "account_updated":
+      case "account_updated": {
+        const before = store.get().accounts.find((a) => a.id === e.account.id);
         upsertAccount(e.account);
+        // Tell (and announce) state changes that need attention; routine syncs stay quiet.
+        if (before && before.state !== e.account.state && e.account.state !== "ok") {
+          announce(`${accountLabel(e.account)}: ${accountStatusText(e.account, undefined)}`, "error");
+        }
         break;
+      }
       case "account_removed":
         dropAccount(e.account);
+        roomList.refresh();
+        if (store.get().selectedId?.startsWith(`${e.account}:`)) store.update({ selectedId: null, infoOpen: false });
         break;
       case "rooms_changed":
         roomList.refresh();
@@ -311,6 +328,8 @@ async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
     sidebarCollapsed: collapsed === "1",
     query: sort === "name" || sort === "activity" ? { ...q, sort } : q,
   });
+  // The end-to-end harness waits for this.
+  root.dataset.ready = "app";
 }
 
 async function main(): Promise<void> {

@@ -36,6 +36,7 @@ export class MemberList {
     this.list = new VirtualList({
       scroller,
       content: this.el,
+      nested: true,
       rowHeight: MEMBER_ROW_HEIGHT,
       overscan: 6,
       maxRows: 80,

@@ -18,11 +18,17 @@ declare global {
 function create(): RoomdeckPerf {
   let recording = false;
   let last = 0;
+  // One loop at a time: toggling quickly must not leave an old loop running next to a new one.
+  let loop = 0;
   const perf = { pickerTimings: [] as number[], frameTimes: [] as number[] } as RoomdeckPerf;
-  const tick = (t: number): void => {
-    if (!recording) return;
-    if (last) perf.frameTimes.push(t - last);
-    last = t;
+  const start = (): void => {
+    const id = ++loop;
+    const tick = (t: number): void => {
+      if (!recording || id !== loop) return;
+      if (last) perf.frameTimes.push(t - last);
+      last = t;
+      requestAnimationFrame(tick);
+    };
     requestAnimationFrame(tick);
   };
   Object.defineProperty(perf, "recordFrames", {
@@ -33,7 +39,7 @@ function create(): RoomdeckPerf {
       if (on === recording) return;
       recording = on;
       last = 0;
-      if (on) requestAnimationFrame(tick);
+      if (on) start();
     },
   });
   return perf;

@@ -72,6 +72,7 @@ export class Picker {
   private active = -1;
   private seq = 0;
   private modal: Modal | null = null;
+  private pendingInputs: { seq: number; start: number }[] = [];
 
   constructor(private readonly o: PickerOptions) {
     this.input = h("input", {
@@ -153,12 +154,22 @@ export class Picker {
   /** Issues the query now; only the latest answer is shown. */
   private query(q: string, t0: number | null): void {
     const seq = ++this.seq;
-    const start = t0 !== null && t0 > 0 && t0 <= performance.now() ? t0 : performance.now();
+    if (t0 !== null) {
+      // Input events whose own answer was superseded are timed to the answer that replaced it.
+      this.pendingInputs.push({ seq, start: t0 > 0 && t0 <= performance.now() ? t0 : performance.now() });
+    }
     api.pick(q, PICKER_LIMIT).then(
       (hits) => {
         if (seq !== this.seq) return;
         this.render(hits, q);
-        if (t0 !== null) requestAnimationFrame(() => perf.pickerTimings.push(performance.now() - start));
+        const done = this.pendingInputs.filter((p) => p.seq <= seq);
+        this.pendingInputs = this.pendingInputs.filter((p) => p.seq > seq);
+        if (done.length) {
+          requestAnimationFrame(() => {
+            const now = performance.now();
+            for (const p of done) perf.pickerTimings.push(now - p.start);
+          });
+        }
       },
       (e: ApiError) => {
         if (seq !== this.seq) return;
@@ -204,7 +215,7 @@ export class Picker {
       setAvatar(r.avatar, roomAvatarUrl(row, "small"), row.name, row.id);
       r.name.replaceChildren(...highlight(row.name, hit.positions));
       r.kindIcon.replaceChildren(kindIcon(row.kind));
-      setText(r.kind, ` · ${KIND_LABEL[row.kind]}`);
+      setText(r.kind, `· ${KIND_LABEL[row.kind]}`);
       const account = accounts.find((a) => a.id === row.account);
       const color = account?.color ?? colorFor(row.account);
       if (r.dot.style.backgroundColor !== color) r.dot.style.backgroundColor = color;

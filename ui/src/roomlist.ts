@@ -253,7 +253,8 @@ export class RoomList {
 
   focus(): void {
     this.listbox.focus({ preventScroll: true });
-    if (this.selectedIndex < 0 && this.pager.total > 0) this.select(0, false);
+    // Keyboard users land on a row; but never override a room being revealed or shown.
+    if (this.selectedIndex < 0 && this.selectedId === null && this.pager.total > 0) this.select(0, false);
   }
 
   /** The picker chose a room: show it in the list (clearing filters if needed) and open its info. */

@@ -11,8 +11,13 @@
 export interface VirtualListOptions {
   /** The element that scrolls. */
   scroller: HTMLElement;
-  /** The element rows live in; its height becomes total × rowHeight. May be inside `scroller`. */
+  /** The element rows live in; its height becomes total × rowHeight. */
   content: HTMLElement;
+  /**
+   * `content` sits somewhere inside a scroller that also scrolls other things (the member list
+   * inside the info panel): its offset is measured each frame. Otherwise it starts at the top.
+   */
+  nested?: boolean;
   rowHeight: number;
   /** Extra rows above and below the viewport. */
   overscan?: number;
@@ -45,8 +50,8 @@ export class VirtualList {
   private readonly nested: boolean;
 
   constructor(options: VirtualListOptions) {
-    this.o = { overscan: 6, maxRows: 100, onRendered: undefined, ...options };
-    this.nested = options.content !== options.scroller;
+    this.o = { overscan: 6, maxRows: 100, onRendered: undefined, nested: false, ...options };
+    this.nested = !!options.nested;
     this.o.scroller.addEventListener("scroll", () => this.schedule(), { passive: true });
     if (typeof ResizeObserver !== "undefined") {
       new ResizeObserver((entries) => {
@@ -178,7 +183,7 @@ export class VirtualList {
           this.o.content.appendChild(el);
           slot = { el, index: -1, y: -1 };
         }
-        if (slot.el.hidden) slot.el.hidden = false;
+        if (!slot.el.isConnected) this.o.content.appendChild(slot.el);
         slot.index = i;
         this.bound.set(i, slot);
         fresh = true;
@@ -190,8 +195,9 @@ export class VirtualList {
         slot.y = y;
       }
     }
+    // Spare rows leave the DOM (kept for reuse): only rows that show something are queryable.
     for (const slot of this.free) {
-      if (!slot.el.hidden) slot.el.hidden = true;
+      if (slot.el.isConnected) slot.el.remove();
       slot.index = -1;
     }
     this.dirty.clear();

@@ -617,7 +617,19 @@ impl Roomdeck {
             return Ok(Some(thumb(bytes)));
         }
         let Some(original) = blob.original.clone() else { return Ok(None) };
-        let made = tokio::task::spawn_blocking(move || avatar::thumbnails(&original)).await;
+        let made = if blob.content_type.as_deref() == Some(sync::COMPOSITE) {
+            // Assemble a group picture from its members' cached pictures.
+            let keys: Vec<String> = serde_json::from_slice(&original).unwrap_or_default();
+            let mut parts = Vec::new();
+            for k in keys.iter().take(4) {
+                if let Some(b) = self.store.avatar_blob(k)? {
+                    parts.extend(b.original.or(b.large));
+                }
+            }
+            tokio::task::spawn_blocking(move || avatar::composite(&parts)).await
+        } else {
+            tokio::task::spawn_blocking(move || avatar::thumbnails(&original)).await
+        };
         match made {
             Ok(Ok(t)) => {
                 self.store.store_thumbnails(key, &t.small, &t.large)?;

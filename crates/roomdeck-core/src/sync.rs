@@ -20,6 +20,9 @@ use crate::model::{Account, AccountState, ErrorInfo, SyncPhase, SyncProgress, Sy
 use crate::store::{AccountStatus, AvatarJob, AvatarUpdate, Store};
 use crate::time::now_ms;
 
+/// Content type of a composite picture whose `original` is the JSON list of its parts' keys.
+pub const COMPOSITE: &str = "application/x-roomdeck-composite";
+
 /// Avatars written per transaction.
 const AVATAR_WRITE_BATCH: usize = 200;
 /// A failed picture is retried after this long (transient errors).
@@ -194,40 +197,38 @@ async fn run_job(
 ) -> std::result::Result<Fetched, ClientError> {
     let version = job.wanted_version.clone();
     if let Some(parts) = &job.parts {
-        // A composite: make sure each member's picture is cached, then assemble.
-        let mut images = Vec::new();
+        // A composite: make sure each member's picture is cached; the picture itself is assembled
+        // on first display (like every thumbnail), so the sync only downloads.
+        let mut keys = Vec::new();
         for (key, path) in parts {
-            let blob = store.avatar_blob(key).ok().flatten();
-            let bytes = match blob.and_then(|b| b.original.or(b.large)) {
-                Some(b) => Some(b),
-                None => match fetch_one(client, session, path, false, None).await {
+            let cached =
+                store.avatar_blob(key).ok().flatten().is_some_and(|b| b.original.is_some() || b.large.is_some());
+            if !cached {
+                match fetch_one(client, session, path, false, None).await {
                     Ok(update) => {
-                        let b = match &update {
-                            AvatarUpdate::Image { original, large, .. } => original.clone().or(large.clone()),
-                            _ => None,
-                        };
                         let _ = store.store_avatar(key, None, &update, now_ms());
-                        b
+                        if !matches!(update, AvatarUpdate::Image { .. }) {
+                            continue;
+                        }
                     }
                     Err(e @ (ClientError::Transport(_) | ClientError::Cancelled | ClientError::RateLimited { .. })) => {
                         return Err(e);
                     }
-                    Err(_) => None,
-                },
-            };
-            images.extend(bytes);
+                    Err(_) => continue,
+                }
+            }
+            keys.push(key.clone());
         }
-        let made = tokio::task::spawn_blocking(move || avatar::composite(&images)).await;
-        let update = match made {
-            Ok(Ok(t)) => AvatarUpdate::Image {
-                content_type: "image/composite".into(),
-                original: None,
-                small: Some(t.small),
-                large: Some(t.large),
+        let update = if keys.is_empty() {
+            AvatarUpdate::NoAvatar
+        } else {
+            AvatarUpdate::Image {
+                content_type: COMPOSITE.into(),
+                original: Some(serde_json::to_vec(&keys).unwrap_or_default()),
+                small: None,
+                large: None,
                 last_modified: None,
-            },
-            Ok(Err(_)) => AvatarUpdate::NoAvatar,
-            Err(_) => failed(&"composite failed", RETRY_TRANSIENT_MS),
+            }
         };
         return Ok(Fetched { key: job.key, version, update, bytes: 0 });
     }

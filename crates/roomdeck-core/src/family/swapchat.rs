@@ -680,7 +680,10 @@ impl ServerFamily for SwapChat {
     ) -> Result<RoomsOutcome, Error> {
         let now = now_ms();
         let last_walk = cursors.get("full_walk_at").and_then(|c| c.parse::<i64>().ok());
-        let full = last_walk.is_none_or(|t| now - t > FULL_WALK_EVERY_MS);
+        // A walk that did not finish (crash, kill, network loss) may have left the top pages
+        // current and the rest stale: the quick stop would then end too early, so walk it all.
+        let interrupted = cursors.get("walk_open") == Some("1");
+        let full = interrupted || last_walk.is_none_or(|t| now - t > FULL_WALK_EVERY_MS);
         sink.progress(SyncPhase::Rooms, 0, None);
         let ids = self.my_room_ids(session).await?;
         let id_set: HashSet<&str> = ids.iter().map(String::as_str).collect();
@@ -711,7 +714,8 @@ impl ServerFamily for SwapChat {
                 new_ids += 1;
                 rooms.push(normalize(&room, raw.get().to_string(), &session.user_id)?);
             }
-            let (changed, _) = sink.apply(Batch { rooms, ..Batch::default() })?;
+            let cursors = if page == 1 { vec![("walk_open".to_string(), "1".to_string())] } else { Vec::new() };
+            let (changed, _) = sink.apply(Batch { rooms, cursors, ..Batch::default() })?;
             changed_total += changed as u64;
             sink.progress(SyncPhase::Rooms, seen.len() as u64, Some(total));
             let all_ids_covered = ids.iter().all(|id| seen.contains(id) || (!full && sink.is_known(id)));
@@ -746,7 +750,7 @@ impl ServerFamily for SwapChat {
         // /my_rooms is authoritative: a room no longer in it was left.
         let mut snapshot: Vec<String> = ids.clone();
         snapshot.extend(seen.into_iter().filter(|id| !id_set.contains(id.as_str())));
-        let mut cursors = vec![];
+        let mut cursors = vec![("walk_open".to_string(), "0".to_string())];
         if full {
             cursors.push(("full_walk_at".to_string(), now.to_string()));
         }

@@ -261,12 +261,15 @@ fn upsert_user(tx: &Transaction<'_>, account: &str, u: &RemoteUser, now: i64) ->
     Ok(())
 }
 
+/// Writes a room's members; `users_done` holds users already written in this transaction (the
+/// same people are members of many rooms: each is upserted once per page).
 fn write_members(
     tx: &Transaction<'_>,
     account: &str,
     room: &str,
     members: &[RemoteUser],
     now: i64,
+    users_done: &mut HashSet<String>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached("DELETE FROM room_members WHERE account_id = ?1 AND room_id = ?2")?
         .execute(params![account, room])?;
@@ -275,7 +278,9 @@ fn write_members(
         if !seen.insert(m.remote_id.as_str()) {
             continue;
         }
-        upsert_user(tx, account, m, now)?;
+        if users_done.insert(m.remote_id.clone()) {
+            upsert_user(tx, account, m, now)?;
+        }
         tx.prepare_cached(
             "INSERT INTO room_members (account_id, room_id, user_id, role, position) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
@@ -539,6 +544,7 @@ impl Store for SqliteStore {
         let tx = conn.transaction()?;
         let mut changed = 0usize;
         let mut removed = 0usize;
+        let mut users_done = HashSet::new();
         for room in &batch.rooms {
             let avatar_json = serde_json::to_string(&room.avatar).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let details_json = serde_json::to_string(&room.details).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -551,7 +557,7 @@ impl Store for SqliteStore {
                 continue;
             }
             if let Some(members) = &room.members {
-                write_members(&tx, account, &room.remote_id, members, now)?;
+                write_members(&tx, account, &room.remote_id, members, now, &mut users_done)?;
             }
             // A composite's version lists its parts' pictures, so it is redone when one changes.
             let parts_version = match (&room.avatar, &room.members) {
@@ -743,7 +749,7 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let mut conn = self.w();
         let tx = conn.transaction()?;
-        write_members(&tx, account, room, members, now)?;
+        write_members(&tx, account, room, members, now, &mut HashSet::new())?;
         tx.execute(
             "UPDATE rooms SET members_synced_ms = ?3, members_complete = ?4, members_note = NULL,
                 member_count = CASE WHEN ?4 THEN ?5 ELSE member_count END

@@ -1,0 +1,112 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { PickerHit } from "../src/api";
+import { HOSTILE, makeRow, settle } from "./helpers";
+
+const mock = vi.hoisted(() => ({
+  answers: new Map<string, { hits: PickerHit[]; delay: number }>(),
+  calls: [] as string[],
+}));
+
+vi.mock("../src/api", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../src/api")>();
+  return {
+    ...actual,
+    api: {
+      pick: vi.fn((q: string) => {
+        mock.calls.push(q);
+        const a = mock.answers.get(q) ?? { hits: [], delay: 0 };
+        return new Promise((resolve) => setTimeout(() => resolve(a.hits), a.delay));
+      }),
+    },
+  };
+});
+
+const { highlight, Picker } = await import("../src/picker");
+
+const hit = (i: number, name: string, positions: number[] = []): PickerHit => ({ row: makeRow(i, { name }), score: 1, positions });
+
+describe("highlight", () => {
+  it("wraps matched characters in <mark> and keeps the rest as text", () => {
+    const span = document.createElement("span");
+    span.append(...highlight("design-team", [0, 1, 7, 8]));
+    expect(span.textContent).toBe("design-team");
+    expect(Array.from(span.querySelectorAll("mark.hl")).map((m) => m.textContent)).toEqual(["de", "te"]);
+  });
+  it("counts positions in code points (emoji, CJK) like the core does", () => {
+    const span = document.createElement("span");
+    span.append(...highlight("🚀 launch", [2, 3]));
+    expect(span.querySelector("mark")?.textContent).toBe("la");
+  });
+  it("never turns a hostile name into elements", () => {
+    const span = document.createElement("span");
+    span.append(...highlight(HOSTILE[0] ?? "", [1, 2, 3]));
+    expect(span.textContent).toBe(HOSTILE[0]);
+    expect(span.querySelector("img")).toBeNull();
+    expect(span.querySelectorAll("mark").length).toBe(1);
+  });
+});
+
+describe("picker dialog", () => {
+  beforeEach(() => {
+    document.body.replaceChildren();
+    mock.answers.clear();
+    mock.calls.length = 0;
+  });
+
+  it("queries on every keystroke, drops stale answers and picks with Enter", async () => {
+    const picked: string[] = [];
+    const picker = new Picker({ pickMode: false, onPick: (row) => picked.push(row.id) });
+    mock.answers.set("", { hits: [hit(1, "recent one"), hit(2, "recent two")], delay: 0 });
+    mock.answers.set("d", { hits: [hit(3, "dev")], delay: 30 });
+    mock.answers.set("de", { hits: [hit(4, "design", [0, 1]), hit(5, "devops", [0, 1])], delay: 0 });
+    picker.open();
+    await settle();
+    const dialog = document.getElementById("picker");
+    expect(dialog?.getAttribute("role")).toBe("dialog");
+    expect(dialog?.getAttribute("aria-modal")).toBe("true");
+    expect(document.querySelectorAll(".picker-row").length).toBe(2);
+    const input = document.getElementById("picker-input") as HTMLInputElement;
+    expect(input.getAttribute("role")).toBe("combobox");
+    input.value = "d";
+    input.dispatchEvent(new Event("input"));
+    input.value = "de";
+    input.dispatchEvent(new Event("input"));
+    expect(mock.calls).toEqual(["", "d", "de"]);
+    await new Promise((r) => setTimeout(r, 60));
+    // The slow answer for "d" arrived last but was dropped.
+    const rows = Array.from(document.querySelectorAll<HTMLElement>(".picker-row"));
+    expect(rows.map((r) => r.dataset.id)).toEqual(["acc:r4", "acc:r5"]);
+    expect(rows[0]?.getAttribute("aria-selected")).toBe("true");
+    expect(rows[0]?.querySelector("mark")?.textContent).toBe("de");
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    expect(rows[1]?.getAttribute("aria-selected")).toBe("true");
+    expect(input.getAttribute("aria-activedescendant")).toBe(rows[1]?.id);
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    expect(picked).toEqual(["acc:r5"]);
+    expect(document.getElementById("picker")).toBeNull();
+  });
+
+  it("closes on Escape and records a timing per keystroke", async () => {
+    const picker = new Picker({ pickMode: false, onPick: () => undefined });
+    picker.open();
+    await settle();
+    const input = document.getElementById("picker-input") as HTMLInputElement;
+    const before = window.__roomdeck?.pickerTimings.length ?? 0;
+    input.value = "x";
+    input.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(window.__roomdeck?.pickerTimings.length).toBe(before + 1);
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(document.getElementById("picker")).toBeNull();
+    expect(picker.isOpen).toBe(false);
+  });
+
+  it("in pick mode Escape cancels instead of closing", async () => {
+    let cancelled = 0;
+    const picker = new Picker({ pickMode: true, onPick: () => undefined, onCancel: () => cancelled++ });
+    picker.open();
+    await settle();
+    document.getElementById("picker-input")?.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(cancelled).toBe(1);
+  });
+});
