@@ -94,6 +94,12 @@ fn main() -> anyhow::Result<()> {
     let data_dir = roomdeck_core::paths::data_dir(args.data_dir.clone())
         .context("cannot find a data directory: set ROOMDECK_DATA_DIR or HOME")?;
     init_logging(&data_dir);
+    // A panic anywhere (a command, the scheme, a background task) goes to the log file too.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(target: "roomdeck::panic", "{info}");
+        default_hook(info);
+    }));
     let core = Arc::new(
         Roomdeck::open(&data_dir, Arc::new(KeyringSecrets::new())).context("cannot open the Roomdeck database")?,
     );

@@ -43,14 +43,37 @@ pub fn artifacts() -> PathBuf {
     d
 }
 
+/// With `ROOMDECK_E2E_TRACE=1`, every WebDriver command is printed (run with `--nocapture`).
+fn trace(what: &str) {
+    if std::env::var_os("ROOMDECK_E2E_TRACE").is_some() {
+        eprintln!(
+            "[e2e {:?}] {what}",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
+        );
+    }
+}
+
+/// A blocking HTTP client for the WebDriver wire (rustls needs its crypto provider first).
+fn http_client(timeout: Duration) -> Result<reqwest::blocking::Client> {
+    roomdeck_core::http::install_crypto_provider();
+    Ok(reqwest::blocking::Client::builder().timeout(timeout).build()?)
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Kills a process group we started (the process and everything it started).
+/// Kills a process group we started (the process and everything it started): TERM, a grace
+/// period, then KILL. Uses killpg directly: `kill -TERM -PGID` through procps can read the
+/// group as an option and signal every process on the machine.
+#[allow(unsafe_code)]
 fn kill_group(child: &mut Child) {
-    let pgid = child.id();
-    let _ = Command::new("kill").args(["-TERM", &format!("-{pgid}")]).stderr(Stdio::null()).status();
+    let Ok(pgid) = i32::try_from(child.id()) else { return };
+    if pgid <= 1 {
+        return;
+    }
+    // SAFETY: plain syscalls on a process group this harness created (pgid > 1).
+    unsafe { libc::killpg(pgid, libc::SIGTERM) };
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
@@ -58,13 +81,16 @@ fn kill_group(child: &mut Child) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = Command::new("kill").args(["-KILL", &format!("-{pgid}")]).stderr(Stdio::null()).status();
+    // SAFETY: as above.
+    unsafe { libc::killpg(pgid, libc::SIGKILL) };
     let _ = child.wait();
 }
 
+/// Starts a process in its own process group, with no stdin (a child reading the terminal would
+/// steal the input of whoever runs the tests).
 fn spawn_group(cmd: &mut Command) -> std::io::Result<Child> {
     use std::os::unix::process::CommandExt;
-    cmd.process_group(0).spawn()
+    cmd.process_group(0).stdin(Stdio::null()).spawn()
 }
 
 /// A private X server.
@@ -117,6 +143,8 @@ impl Drop for Xvfb {
 pub struct Driver {
     child: Child,
     pub url: String,
+    /// Where the driver's stdout goes: the app's own stdout ends up here (`--pick` prints to it).
+    pub stdout: PathBuf,
 }
 
 impl Driver {
@@ -130,6 +158,8 @@ impl Driver {
         let port = free_port();
         let native = free_port();
         let log = std::fs::File::create(artifacts().join(format!("driver-{port}.log")))?;
+        let stdout = artifacts().join(format!("driver-{port}.out"));
+        let out = std::fs::File::create(&stdout)?;
         let mut cmd = Command::new(exe);
         cmd.args([
             "--port",
@@ -142,18 +172,20 @@ impl Driver {
         .env("DISPLAY", display)
         .env("TAURI_WEBVIEW_AUTOMATION", "true")
         .env("NO_AT_BRIDGE", "1")
-        .stdout(Stdio::null())
+        .stdout(Stdio::from(out))
         .stderr(Stdio::from(log));
         for (k, v) in env {
             cmd.env(k, v);
         }
         let child = spawn_group(&mut cmd)?;
         let url = format!("http://127.0.0.1:{port}");
-        let client = reqwest::blocking::Client::new();
+        // From here on, Drop kills the driver whatever happens.
+        let driver = Driver { child, url, stdout };
+        let client = http_client(Duration::from_secs(10))?;
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if client.get(format!("{url}/status")).send().is_ok() {
-                return Ok(Driver { child, url });
+            if client.get(format!("{}/status", driver.url)).send().is_ok() {
+                return Ok(driver);
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -192,10 +224,12 @@ impl Window {
     }
 
     fn post(&self, path: &str, body: Value) -> Result<Value> {
+        trace(&format!("POST {path} {}", body.to_string().chars().take(160).collect::<String>()));
         Self::handle(self.client.post(self.url(path)).json(&body).send()?)
     }
 
     fn get(&self, path: &str) -> Result<Value> {
+        trace(&format!("GET {path}"));
         Self::handle(self.client.get(self.url(path)).send()?)
     }
 
@@ -223,6 +257,20 @@ impl Window {
 
     pub fn click(&self, el: &El) -> Result<()> {
         self.post(&format!("/element/{}/click", el.0), json!({}))?;
+        if std::env::var_os("ROOMDECK_E2E_PARK").is_some() {
+            self.park_pointer()?;
+        }
+        Ok(())
+    }
+
+    /// Moves the pointer to the window's top-left corner (off every row and tooltip).
+    pub fn park_pointer(&self) -> Result<()> {
+        self.post(
+            "/actions",
+            json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
+                "actions": [{ "type": "pointerMove", "x": 0, "y": 0, "origin": "viewport", "duration": 0 }] }] }),
+        )?;
+        let _ = self.client.delete(self.url("/actions")).send();
         Ok(())
     }
 
@@ -345,12 +393,14 @@ impl Harness {
         let mut env: Vec<(&str, &str)> = vec![("ROOMDECK_DATA_DIR", data.as_str())];
         env.extend(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let driver = Driver::start(&self.xvfb.display, &env)?;
-        let app = binary("roomdeck-app");
+        // `ROOMDECK_E2E_APP` runs something else as the app (a wrapper that captures its stderr,
+        // a release build).
+        let app = std::env::var_os("ROOMDECK_E2E_APP").map(PathBuf::from).unwrap_or_else(|| binary("roomdeck-app"));
         let caps = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "wry",
             "tauri:options": { "application": app.display().to_string(), "args": args },
         } } });
-        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build()?;
+        let client = http_client(Duration::from_secs(60))?;
         let resp = client.post(format!("{}/session", driver.url)).json(&caps).send()?;
         let v = Window::handle(resp).context("creating the WebDriver session (starting the app)")?;
         let id = v["sessionId"].as_str().ok_or_else(|| anyhow!("no session id: {v}"))?;
@@ -388,6 +438,11 @@ impl Harness {
         }
         self.window = None;
         self.driver = None;
+    }
+
+    /// What the app printed on stdout so far (through the driver).
+    pub fn app_stdout(&self) -> String {
+        self.driver.as_ref().and_then(|d| std::fs::read_to_string(&d.stdout).ok()).unwrap_or_default()
     }
 
     pub fn display(&self) -> &str {

@@ -149,11 +149,14 @@ export function createSearchBox(onLeave: () => void): HTMLElement {
     const v = input.value.trim();
     setQuery({ search: v ? v : null });
   };
-  input.addEventListener("input", () => {
+  const onEdit = (): void => {
     clear.hidden = input.value === "";
     if (timer) clearTimeout(timer);
     timer = setTimeout(apply, SEARCH_DEBOUNCE_MS);
-  });
+  };
+  input.addEventListener("input", onEdit);
+  // Edits that fire no `input` (a programmatic clear, some autofill) still reach the query.
+  input.addEventListener("change", onEdit);
   input.addEventListener("keydown", (e) => {
     if (e.key === "Escape") {
       if (input.value) {
