@@ -527,7 +527,7 @@ export class RoomList {
     p.dot.title = accName;
 
     const lm = row.last_message;
-    const previewText = lm ? (lm.author ? `${lm.author}: ${lm.text}` : lm.text) : row.topic ?? "";
+    const previewText = lm ? (lm.author ? `${lm.author}: ${lm.text}` : lm.text) : row.topic || "No messages yet";
     setText(p.preview, previewText);
     p.preview.classList.toggle("is-topic", !lm);
 
