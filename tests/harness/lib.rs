@@ -10,7 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -462,7 +462,18 @@ impl Drop for Harness {
 
 /// Runs the `roomdeck` CLI with a data directory; returns (exit code, stdout, stderr).
 pub fn cli(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    cli_with_env(data_dir, args, stdin, &[])
+}
+
+/// [`cli`] with extra environment (e.g. `RUST_LOG`).
+pub fn cli_with_env(
+    data_dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let mut cmd = Command::new(binary("roomdeck"));
+    cmd.envs(env.iter().copied());
     cmd.arg("--data-dir").arg(data_dir).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::piped());
     let mut child = cmd.spawn().expect("run roomdeck");
     if let Some(mut input) = child.stdin.take() {
@@ -471,14 +482,10 @@ pub fn cli(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String,
             let _ = input.write_all(s.as_bytes());
         }
     }
-    let mut out = String::new();
-    let mut err = String::new();
-    if let Some(mut o) = child.stdout.take() {
-        let _ = o.read_to_string(&mut out);
-    }
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut err);
-    }
-    let code = child.wait().map(|s| s.code().unwrap_or(-1)).unwrap_or(-1);
+    // Both pipes are drained together (a chatty stderr must not block stdout, or the reverse).
+    let output = child.wait_with_output().expect("wait for roomdeck");
+    let out = String::from_utf8_lossy(&output.stdout).into_owned();
+    let err = String::from_utf8_lossy(&output.stderr).into_owned();
+    let code = output.status.code().unwrap_or(-1);
     (code, out, err)
 }

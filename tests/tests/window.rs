@@ -360,8 +360,15 @@ fn add_accounts_with_2fa_and_a_pinned_certificate() {
     fill(w, "user", "bob");
     fill(w, "password", "wrong password");
     w.click(&w.find("#account-submit").unwrap()).unwrap();
-    let err = w.wait_for("#account-dialog .form-error, #account-dialog .field-error", 15).unwrap();
-    let msg = w.text(&err).unwrap();
+    // The server's refusal, in plain words (not the earlier "enter the address" hint).
+    let msg = w
+        .wait(15, "the wrong-password error", |w| {
+            let t = w.text_of(
+                "#account-dialog .form-error, #account-dialog .field-error[data-field=password], #account-dialog .field-error[data-field=user]",
+            )?;
+            Ok((!t.trim().is_empty()).then_some(t))
+        })
+        .unwrap();
     assert!(msg.to_lowercase().contains("password") || msg.to_lowercase().contains("sign"), "{msg:?}");
     h.screenshot("wrong-password");
     let w = h.window();
@@ -412,6 +419,33 @@ fn add_accounts_with_2fa_and_a_pinned_certificate() {
     .unwrap();
     wait_count(w, core_rooms(&h, &[]).len(), 30);
     h.screenshot("added");
+
+    // Sign out of Rocket.Chat: the account stays (cache kept) and asks to sign in again.
+    let w = h.window();
+    let menu = |w: &Window, account: &str, item: &str| {
+        w.click(&w.find(&format!("#accounts .account-item[data-account={account}] .account-menu-btn")).unwrap())
+            .unwrap();
+        w.click(&w.wait_for(&format!(".menu .{item}"), 5).unwrap()).unwrap();
+    };
+    let rc_rooms = core_rooms(&h, &["--account", "rc1"]).len();
+    menu(w, "rc1", "menu-signout");
+    w.wait(10, "rc1 signed out", |w| {
+        Ok((w
+            .js("return document.querySelector('#accounts .account-item[data-account=rc1]').dataset.state", vec![])?
+            == json!("needs_sign_in"))
+        .then_some(()))
+    })
+    .unwrap();
+    assert_eq!(core_rooms(&h, &["--account", "rc1"]).len(), rc_rooms, "signing out keeps the cache");
+    // Remove Virola: gone from the sidebar, the list and the core.
+    menu(w, "vi1", "menu-remove");
+    w.click(&w.wait_for("#confirm-ok", 5).unwrap()).unwrap();
+    w.wait(10, "vi1 removed", |w| Ok((w.count("#accounts .account-item")? == 1).then_some(()))).unwrap();
+    wait_count(w, rc_rooms, 10);
+    let (_, out, _) = cli(h.data_dir(), &["account", "list", "--json"], None);
+    let accounts: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert!(core_rooms(&h, &["--account", "vi1"]).is_empty());
     drop(servers);
 }
 

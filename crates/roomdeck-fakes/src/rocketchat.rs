@@ -1192,6 +1192,11 @@ impl RocketChatFake {
         (uid, token)
     }
 
+    /// Every login token and PAT issued so far and still valid (the secrets-leak test looks for them).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        lock(&self.world).tokens.keys().cloned().collect()
+    }
+
     /// Invalidates every login token and PAT.
     pub fn expire_tokens(&self) {
         lock(&self.world).tokens.clear();

@@ -317,6 +317,12 @@ impl VirolaFake {
         t
     }
 
+    /// Every live session id (`VirolaUserSessionId`) and the Web API token, if any.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        let w = lock(&self.world);
+        w.sessions.iter().cloned().chain(w.api_token.clone()).collect()
+    }
+
     /// Ends every cookie session.
     pub fn expire_sessions(&self) {
         lock(&self.world).sessions.clear();
