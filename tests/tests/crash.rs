@@ -2,7 +2,7 @@
 //! 10,000-room sync, again and again (seeded, so a failure can be replayed). After every kill
 //! the database passes `PRAGMA integrity_check`, every room is in its old or its new state (never
 //! torn, never lost), and the next sync completes. `ROOMDECK_CRASH_ITERATIONS` sets how many
-//! kills (`make test`: 5; `make faults`: 100).
+//! kills (`make test`: 3; `make faults`: 100).
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ fn last_messages(db: &std::path::Path) -> HashMap<String, String> {
 
 #[test]
 fn killed_syncs_leave_every_room_old_or_new() {
-    let iterations: usize = std::env::var("ROOMDECK_CRASH_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let iterations: usize = std::env::var("ROOMDECK_CRASH_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let servers =
         Servers::start(None, Some(ScOptions { rooms: 10_000, seed: 9, ..ScOptions::default() }), None).unwrap();
     let sc = servers.sc.as_ref().unwrap();
