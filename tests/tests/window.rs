@@ -290,7 +290,20 @@ fn picker_by_keyboard() {
     let name = target["name"].as_str().unwrap();
     let query: String = name.chars().filter(|c| c.is_alphanumeric()).take(6).collect::<String>().to_lowercase();
     w.type_into(&input, &query).unwrap();
-    w.wait(5, "picker rows", |w| Ok((w.count("#picker .picker-row")? > 0).then_some(()))).unwrap();
+    // The answer to the query (not the recent list shown on opening): the target is among the
+    // rows, and every row shows which of its characters matched.
+    let target_id = target["id"].as_str().unwrap();
+    w.wait(10, "the picker's answer", |w| {
+        let v = w.js(
+            "const rows = [...document.querySelectorAll('#picker .picker-row')];
+             return rows.length > 0 && rows.every(r => r.querySelector('mark.hl'))
+               && rows.some(r => r.dataset.id === arguments[0]);",
+            vec![json!(target_id)],
+        )?;
+        Ok(v.as_bool().filter(|b| *b))
+    })
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let rows = w.count("#picker .picker-row").unwrap();
     assert!(rows <= 100, "{rows} picker rows in the DOM");
     h.screenshot("open");
