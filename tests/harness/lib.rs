@@ -257,20 +257,6 @@ impl Window {
 
     pub fn click(&self, el: &El) -> Result<()> {
         self.post(&format!("/element/{}/click", el.0), json!({}))?;
-        if std::env::var_os("ROOMDECK_E2E_PARK").is_some() {
-            self.park_pointer()?;
-        }
-        Ok(())
-    }
-
-    /// Moves the pointer to the window's top-left corner (off every row and tooltip).
-    pub fn park_pointer(&self) -> Result<()> {
-        self.post(
-            "/actions",
-            json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
-                "actions": [{ "type": "pointerMove", "x": 0, "y": 0, "origin": "viewport", "duration": 0 }] }] }),
-        )?;
-        let _ = self.client.delete(self.url("/actions")).send();
         Ok(())
     }
 
@@ -458,6 +444,18 @@ impl Drop for Harness {
         }
         self.close();
     }
+}
+
+/// Every file under `dir`, recursively (the secret scans read them all).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() { out.extend(files_under(&p)) } else { out.push(p) }
+        }
+    }
+    out
 }
 
 /// Runs the `roomdeck` CLI with a data directory; returns (exit code, stdout, stderr).

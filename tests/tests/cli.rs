@@ -10,7 +10,7 @@ use serde_json::Value;
 
 fn all_files_contain(dir: &std::path::Path, needle: &str) -> Vec<String> {
     let mut hits = Vec::new();
-    for entry in walk(dir) {
+    for entry in roomdeck_e2e::files_under(dir) {
         if let Ok(bytes) = std::fs::read(&entry)
             && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
         {
@@ -18,17 +18,6 @@ fn all_files_contain(dir: &std::path::Path, needle: &str) -> Vec<String> {
         }
     }
     hits
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
-        }
-    }
-    out
 }
 
 #[test]

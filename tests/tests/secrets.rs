@@ -14,15 +14,6 @@ use serde_json::Value;
 /// The base64 of `{"alg":"HS256"`, the start of every JWT SwapChat issues.
 const JWT_HEADER: &str = "eyJhbGciOiJIUzI1NiIs";
 
-fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() { out.extend(files(&p)) } else { out.push(p) }
-    }
-    out
-}
-
 #[test]
 fn no_secret_in_the_data_directory_logs_or_output() {
     let rc_opts = RcOptions {
@@ -98,8 +89,10 @@ fn no_secret_in_the_data_directory_logs_or_output() {
     for account in ["rc1", "sc1", "vi1"] {
         run(&["account", "remove", account], None, 0);
     }
-    let mut corpus: Vec<(String, Vec<u8>)> =
-        files(d).into_iter().map(|p| (p.display().to_string(), std::fs::read(&p).unwrap_or_default())).collect();
+    let mut corpus: Vec<(String, Vec<u8>)> = roomdeck_e2e::files_under(d)
+        .into_iter()
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap_or_default()))
+        .collect();
     assert!(corpus.iter().any(|(p, _)| p.ends_with("roomdeck.db")), "the database is there");
     corpus.push(("CLI output".into(), printed.into_bytes()));
     for secret in &secrets {

@@ -52,6 +52,25 @@ fn core_rooms(h: &Harness, args: &[&str]) -> Vec<Value> {
     serde_json::from_str::<Vec<Value>>(&out).unwrap()
 }
 
+/// The id of the selected option in a listbox (`#room-list .room-row`, `#picker .picker-row`).
+fn selected_id(w: &Window, rows: &str) -> Option<String> {
+    w.js(
+        "const r = document.querySelector(arguments[0] + '[aria-selected=true]'); return r && r.dataset.id",
+        vec![json!(rows)],
+    )
+    .ok()?
+    .as_str()
+    .map(str::to_string)
+}
+
+/// Waits until the room list has `id` selected.
+fn wait_list_selected(w: &Window, id: &str) {
+    w.wait(10, &format!("{id} selected in the list"), |w| {
+        Ok((selected_id(w, "#room-list .room-row").as_deref() == Some(id)).then_some(()))
+    })
+    .unwrap();
+}
+
 /// Chooses a sort in `#sort` as the keyboard would (a native popup cannot be clicked over
 /// WebDriver): focus, set, and the `change` event the UI listens to.
 fn choose_sort(w: &Window, value: &str) {
@@ -106,16 +125,7 @@ fn open_room(w: &Window, name: &str, id: &str) {
         w.keys(&[DOWN]).unwrap();
     }
     w.keys(&[ENTER]).unwrap();
-    w.wait(10, "the list to select the picked room", |w| {
-        Ok(w.js(
-            "const r = document.querySelector('#room-list .room-row[aria-selected=true]'); return r && r.dataset.id",
-            vec![],
-        )?
-        .as_str()
-        .filter(|s| *s == id)
-        .map(|_| ()))
-    })
-    .unwrap();
+    wait_list_selected(w, id);
     if w.count("#info-panel:not([hidden]) .info-name").unwrap() == 0
         || w.text_of("#info-panel .info-name").unwrap() != name
     {
@@ -309,37 +319,16 @@ fn picker_by_keyboard() {
     h.screenshot("open");
     let w = h.window();
     w.keys(&[DOWN]).unwrap();
-    let chosen = w
-        .js(
-            "const r = document.querySelector('#picker .picker-row[aria-selected=true]'); return r && r.dataset.id",
-            vec![],
-        )
-        .unwrap();
-    let chosen = chosen.as_str().expect("an active picker row").to_string();
+    let chosen = selected_id(w, "#picker .picker-row").expect("an active picker row");
     w.keys(&[ENTER]).unwrap();
     w.wait(5, "the picker to close", |w| Ok((w.count("#picker")? == 0).then_some(()))).unwrap();
-    w.wait(10, "the picked room selected in the list", |w| {
-        Ok(w.js(
-            "const r = document.querySelector('#room-list .room-row[aria-selected=true]'); return r && r.dataset.id",
-            vec![],
-        )?
-        .as_str()
-        .filter(|s| *s == chosen)
-        .map(|_| ()))
-    })
-    .unwrap();
+    wait_list_selected(w, &chosen);
     // Escape closes an open picker without changing the selection.
     w.chord(&[CTRL, "k"]).unwrap();
     w.wait_for("#picker-input", 5).unwrap();
     w.keys(&[ESCAPE]).unwrap();
     w.wait(5, "the picker closed", |w| Ok((w.count("#picker")? == 0).then_some(()))).unwrap();
-    let still = w
-        .js(
-            "const r = document.querySelector('#room-list .room-row[aria-selected=true]'); return r && r.dataset.id",
-            vec![],
-        )
-        .unwrap();
-    assert_eq!(still, json!(chosen), "Escape must not change the selection");
+    assert_eq!(selected_id(w, "#room-list .room-row"), Some(chosen), "Escape must not change the selection");
     drop(servers);
 }
 
