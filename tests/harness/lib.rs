@@ -30,9 +30,11 @@ pub fn root() -> PathBuf {
 }
 
 /// A built binary of the workspace (the tests need `cargo build --workspace --bins` first).
+/// `ROOMDECK_E2E_PROFILE=release` takes the release build (the benchmarks do).
 pub fn binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
-    let p = target.join("debug").join(name);
+    let profile = std::env::var("ROOMDECK_E2E_PROFILE").unwrap_or_else(|_| "debug".into());
+    let p = target.join(profile).join(name);
     assert!(p.exists(), "{} is missing: run `cargo build --workspace --bins` (make test does)", p.display());
     p
 }
@@ -344,6 +346,8 @@ pub struct Harness {
     window: Option<Window>,
     driver: Option<Driver>,
     xvfb: Xvfb,
+    /// When the last launch asked WebDriver to start the app (ms since the epoch).
+    launched_ms: f64,
 }
 
 impl Harness {
@@ -356,6 +360,7 @@ impl Harness {
             window: None,
             driver: None,
             xvfb,
+            launched_ms: 0.0,
         })
     }
 
@@ -387,6 +392,7 @@ impl Harness {
             "tauri:options": { "application": app.display().to_string(), "args": args },
         } } });
         let client = http_client(Duration::from_secs(60))?;
+        self.launched_ms = epoch_ms();
         let resp = client.post(format!("{}/session", driver.url)).json(&caps).send()?;
         let v = Window::handle(resp).context("creating the WebDriver session (starting the app)")?;
         let id = v["sessionId"].as_str().ok_or_else(|| anyhow!("no session id: {v}"))?;
@@ -434,6 +440,17 @@ impl Harness {
     pub fn display(&self) -> &str {
         &self.xvfb.display
     }
+
+    /// When the last `launch` asked for the app to start, in ms since the epoch (the clock of
+    /// `performance.timeOrigin`): the benchmarks' zero for a cold start.
+    pub fn launched_ms(&self) -> f64 {
+        self.launched_ms
+    }
+}
+
+/// Now, in ms since the epoch.
+pub fn epoch_ms() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs_f64() * 1e3
 }
 
 impl Drop for Harness {

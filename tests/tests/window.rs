@@ -340,13 +340,16 @@ fn add_accounts_with_2fa_and_a_pinned_certificate() {
     let servers = Servers::start(
         Some(RcOptions { rooms: 50, seed: 3, ..RcOptions::default() }),
         None,
-        Some(ViOptions { rooms: 30, seed: 3, ..ViOptions::default() }),
+        Some(ViOptions { rooms: 30, seed: 3, password: "vi-Secret-7Qp2".into(), ..ViOptions::default() }),
     )
     .unwrap();
     let rc = servers.rc.as_ref().unwrap();
     let vi = servers.vi.as_ref().unwrap();
     let mut h = Harness::new("add-account").unwrap();
+    h.env("RUST_LOG", "debug");
     let w = h.launch().unwrap();
+    // Record everything the shell sends to the page (api.ts): scanned for secrets at the end.
+    w.js("window.__roomdeck.ipcLog = [];", vec![]).unwrap();
     w.click(&w.find("#add-account").unwrap()).unwrap();
     w.wait_for("#account-dialog", 5).unwrap();
     w.click(&w.find("#account-dialog [data-family=rocketchat]").unwrap()).unwrap();
@@ -448,6 +451,26 @@ fn add_accounts_with_2fa_and_a_pinned_certificate() {
     let accounts: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(accounts.len(), 1);
     assert!(core_rooms(&h, &["--account", "vi1"]).is_empty());
+
+    // No secret reached the page (every IPC answer and event), the app's log or its data files.
+    let ipc = w.js("return window.__roomdeck.ipcLog.join('\\n');", vec![]).unwrap();
+    let ipc = ipc.as_str().unwrap_or_default().to_string();
+    assert!(ipc.contains("list_accounts") && ipc.contains("\"event\""), "the IPC log is empty: {ipc:.200}");
+    let mut secrets = vec!["roomdeck-2fa".to_string(), "wrong password".into(), "\"246810\"".into(), password.clone()];
+    secrets.extend(rc.issued_tokens());
+    secrets.extend(vi.issued_secrets());
+    assert!(secrets.len() >= 6, "{secrets:?}");
+    let mut places: Vec<(String, String)> = vec![("IPC".into(), ipc)];
+    for f in roomdeck_e2e::files_under(h.data_dir()) {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        places.push((f.display().to_string(), String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    assert!(places.iter().any(|(p, _)| p.ends_with(".log")), "no app log in the data directory");
+    for (place, text) in &places {
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "a secret ({}…) is in {place}", &s[..4.min(s.len())]);
+        }
+    }
     drop(servers);
 }
 

@@ -44,10 +44,23 @@ export function toApiError(e: unknown): ApiError {
   return new ApiError({ code: "internal", message, field: null, fingerprint: null });
 }
 
+/**
+ * With `window.__roomdeck.ipcLog` set to an array (the end-to-end secrets test sets it), every
+ * answer and event the shell sends to the webview is recorded there as JSON, so a test can
+ * prove that no secret ever reaches the page.
+ */
+function tap(kind: string, payload: unknown): void {
+  const log = window.__roomdeck?.ipcLog;
+  if (Array.isArray(log)) log.push(JSON.stringify({ kind, payload }));
+}
+
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
-    return await invoke<T>(cmd, args);
+    const answer = await invoke<T>(cmd, args);
+    tap(cmd, answer);
+    return answer;
   } catch (e) {
+    tap(`${cmd}:error`, e);
     throw toApiError(e);
   }
 }
@@ -76,7 +89,10 @@ export const api = {
   /** Calls `onEvent` for every core event (sync progress, account and room changes). */
   subscribe: async (onEvent: (e: Event) => void): Promise<void> => {
     const channel = new Channel<Event>();
-    channel.onmessage = onEvent;
+    channel.onmessage = (e) => {
+      tap("event", e);
+      onEvent(e);
+    };
     await call<null>("subscribe", { onEvent: channel });
   },
 };

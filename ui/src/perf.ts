@@ -7,6 +7,8 @@ export interface RoomdeckPerf {
   pickerTimings: number[];
   frameTimes: number[];
   recordFrames: boolean;
+  /** When an array: every IPC answer and event, as JSON (see api.ts). */
+  ipcLog?: string[];
 }
 
 declare global {

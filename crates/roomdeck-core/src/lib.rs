@@ -18,6 +18,8 @@ pub mod avatar;
 pub mod cancel;
 pub mod error;
 pub mod family;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod http;
 pub mod model;
 pub mod paths;

@@ -7,7 +7,7 @@
 //! "the server went away" looks exactly like that to a client.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,6 +26,22 @@ use tower::ServiceExt;
 use crate::faults::{Fault, Faults};
 use crate::images;
 
+/// Keeps a copy of the request (its body is read and put back).
+async fn record(shared: &Shared, req: Request) -> Request {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
+    let rec = Recorded {
+        method: parts.method.as_str().to_string(),
+        uri: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(),
+        headers: parts.headers.iter().map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec())).collect(),
+        body: body.clone(),
+    };
+    if let Ok(mut r) = shared.recorded.lock() {
+        r.push(rec);
+    }
+    Request::from_parts(parts, Body::from(body))
+}
+
 /// Kills the connection a request arrived on.
 #[derive(Clone)]
 pub struct ConnKill(pub Arc<Notify>);
@@ -35,10 +51,22 @@ struct TlsState {
     fingerprint: String,
 }
 
+/// A request exactly as received (method, path with query, headers, body): what a benchmark
+/// replays with a bare HTTP client to download the same bytes a real client did.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub uri: String,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Bytes,
+}
+
 /// What the fault layer and the tests share with a running server.
 pub struct Shared {
     pub faults: Faults,
     requests: Mutex<Vec<String>>,
+    recording: AtomicBool,
+    recorded: Mutex<Vec<Recorded>>,
     latency_ms: AtomicU64,
     tls: Mutex<Option<Arc<TlsState>>>,
     on_expire: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
@@ -49,6 +77,8 @@ impl Shared {
         Arc::new(Shared {
             faults: Faults::default(),
             requests: Mutex::new(Vec::new()),
+            recording: AtomicBool::new(false),
+            recorded: Mutex::new(Vec::new()),
             latency_ms: AtomicU64::new(0),
             tls: Mutex::new(None),
             on_expire: Mutex::new(None),
@@ -220,6 +250,17 @@ impl FakeServer {
         }
     }
 
+    /// Starts (or stops) keeping every request whole, credentials included: for benchmarks
+    /// only, which replay them ([`FakeServer::take_recorded`]). Off by default.
+    pub fn set_recording(&self, on: bool) {
+        self.shared.recording.store(on, Ordering::Relaxed);
+    }
+
+    /// The requests recorded so far, in arrival order (the record is emptied).
+    pub fn take_recorded(&self) -> Vec<Recorded> {
+        self.shared.recorded.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
+    }
+
     /// Stops accepting and closes every open connection.
     pub async fn stop(mut self) {
         self.shutdown_now();
@@ -271,6 +312,7 @@ async fn fault_layer(State(shared): State<Arc<Shared>>, req: Request, next: Next
     if let Ok(mut r) = shared.requests.lock() {
         r.push(format!("{method} {path}"));
     }
+    let req = if shared.recording.load(Ordering::Relaxed) { record(&shared, req).await } else { req };
     let latency = shared.latency_ms.load(Ordering::Relaxed);
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
