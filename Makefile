@@ -63,9 +63,27 @@ faults: setup ui
 	scripts/with-keyring $(CARGO) test -p roomdeck-core --test faults
 	ROOMDECK_CRASH_ITERATIONS=100 scripts/with-keyring $(CARGO) test -p roomdeck-e2e --test crash -- --nocapture
 
-## bench, fuzz: not built yet (issue 6 is open); they say so instead of doing nothing
-bench fuzz:
-	@echo "make $@: not implemented yet — see issue 6 (benchmarks and fuzzing)" >&2; exit 2
+## bench: P1–P8 side by side with their baselines, release builds; prints a table and writes
+## docs/performance.md (ROOMDECK_BENCH_RUNS=n runs per figure, ROOMDECK_BENCH_ONLY=P2,P4 a subset)
+bench: setup ui
+	TAURI_APP_PATH=src-tauri $(TAURI) build --bundles deb
+	$(CARGO) build --release -p roomdeck-e2e --bin roomdeck-bench
+	ROOMDECK_E2E_PROFILE=release scripts/with-keyring ./target/release/roomdeck-bench
+
+## fuzz: every cargo-fuzz target for FUZZ_SECONDS each (AddressSanitizer; the stable toolchain
+## accepts cargo-fuzz's flags with RUSTC_BOOTSTRAP=1). A crash stops it; its input is in
+## fuzz/artifacts/: fix it, then keep the input in fuzz/regressions/<target>/ (make test runs it).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := rocketchat swapchat virola image
+fuzz: system $(TOOLS)/bin/cargo-fuzz
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$t && \
+	  RUSTC_BOOTSTRAP=1 $(TOOLS)/bin/cargo-fuzz run $$t corpus/$$t seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 || exit 1; \
+	done
+
+$(TOOLS)/bin/cargo-fuzz:
+	$(CARGO) install cargo-fuzz --version 0.13.2 --locked --root $(TOOLS)
 
 ## bindings: regenerate ui/src/bindings.ts from the Rust types
 bindings:

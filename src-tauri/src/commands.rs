@@ -22,6 +22,8 @@ pub struct AppState {
     pub core: Arc<Roomdeck>,
     pub pick_mode: bool,
     pub demo: Mutex<Option<roomdeck_fakes::demo::Demo>>,
+    /// Told when the window first asks for rooms: background work waits for it (see main.rs).
+    pub first_query: Arc<tokio::sync::Notify>,
 }
 
 type Res<T> = Result<T, CommandError>;
@@ -97,7 +99,9 @@ pub async fn sync_now(state: State<'_, AppState>, account: Option<String>) -> Re
 
 #[tauri::command]
 pub async fn query_rooms(state: State<'_, AppState>, query: RoomQuery, offset: i64, limit: i64) -> Res<RoomPage> {
-    Ok(state.core.rooms(&query, offset, limit.min(500))?)
+    let page = state.core.rooms(&query, offset, limit.min(500))?;
+    state.first_query.notify_one();
+    Ok(page)
 }
 
 #[tauri::command]

@@ -124,7 +124,12 @@ fn main() -> anyhow::Result<()> {
     let app = builder
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(AppState { core: core.clone(), pick_mode, demo: tokio::sync::Mutex::new(None) })
+        .manage(AppState {
+            core: core.clone(),
+            pick_mode,
+            demo: tokio::sync::Mutex::new(None),
+            first_query: Arc::new(tokio::sync::Notify::new()),
+        })
         .register_asynchronous_uri_scheme_protocol("avatar", move |ctx, request, responder| {
             let core = scheme_core.clone();
             let window = ctx.webview_label().to_string();
@@ -192,6 +197,11 @@ async fn background(app: tauri::AppHandle) {
     if let Some(demo) = demo::resume(&core).await {
         *state.demo.lock().await = Some(demo);
     }
+    // The cached list comes first: on a two-core laptop a sync and a thumbnail pass started with
+    // the window compete with its first paint (make bench, P1). Wait for the window's first room
+    // query (or a few seconds), then for its first pictures to be drawn.
+    let _ = tokio::time::timeout(Duration::from_secs(4), state.first_query.notified()).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     loop {
         core.sync_all().await;
         let _ = core.warm_thumbnails(5000).await;

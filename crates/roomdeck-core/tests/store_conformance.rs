@@ -232,3 +232,30 @@ fn a_database_from_a_newer_roomdeck_is_refused_untouched() {
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(v, 99);
 }
+
+/// A version-1 database (avatars WITHOUT ROWID) opens as version 2 with its pictures intact.
+#[test]
+fn a_version_1_database_keeps_its_avatars_through_the_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roomdeck.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(include_str!("../src/store/migrations/0001_init.sql")).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    conn.execute_batch(
+        "INSERT INTO accounts (id, family, server_url, auth, color, created_ms) VALUES ('rc1', 'rocketchat', 'https://x/', 'password', '#123456', 1);
+         INSERT INTO avatars (key, account_id, path, version, state, content_type, original, small, large, bytes, fetched_ms, last_used_ms)
+         VALUES ('rc1:room:a', 'rc1', '/avatar/room/a', 'v1', 'ok', 'image/png', x'89504E47', x'FFD8FF01', x'FFD8FF02', 12, 5, 7);",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    let blob = store.avatar_blob("rc1:room:a").unwrap().expect("the avatar survives");
+    assert_eq!(blob.original.as_deref(), Some(&[0x89, 0x50, 0x4E, 0x47][..]));
+    assert_eq!(blob.small.as_deref(), Some(&[0xFF, 0xD8, 0xFF, 0x01][..]));
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(v, 2);
+    let sql: String = conn.query_row("SELECT sql FROM sqlite_schema WHERE name = 'avatars'", [], |r| r.get(0)).unwrap();
+    assert!(!sql.contains("WITHOUT ROWID"), "{sql}");
+}

@@ -22,7 +22,8 @@ use crate::model::{
 use crate::text::{fnv1a, fold, fts_query};
 
 /// Numbered migrations; the index + 1 is the schema version they produce.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_avatars_rowid.sql")];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Bumped when normalization changes, so every stored room is rewritten once.
