@@ -236,7 +236,10 @@ pub async fn first_and_re_sync(cfg: &Config) -> Result<Out> {
                 recorded.len(),
                 bytes as f64 / 1e6
             ),
-            "Roomdeck's time includes parsing, 10k rooms written to SQLite page by page, every picture sniffed, decoded and turned into two thumbnails, and the keyring read.".into(),
+            format!(
+                "Roomdeck's time includes the keyring read, parsing, {} rooms written to SQLite page by page, and every picture sniffed, size-checked and stored (thumbnails are made later, on display or by the background pass).",
+                warm_report.rooms_changed
+            ),
             format!("Bare client spread: {}.", b.spread("s")),
         ],
     };

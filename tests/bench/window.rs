@@ -358,7 +358,7 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
     let core = Roomdeck::open(dir.path(), Arc::new(KeyringSecrets::new()))?;
     rt.block_on(async {
         let fake =
-            RocketChatFake::start(RcOptions { rooms: BIG * 116 / 100, seed: 21, ..RcOptions::default() }, 0, false)
+            RocketChatFake::start(RcOptions { rooms: BIG * 13 / 10, seed: 21, ..RcOptions::default() }, 0, false)
                 .await?;
         let (user, password) = fake.credentials();
         let a = core
@@ -377,20 +377,26 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
     })?;
     eprintln!("   100k rooms seeded in {:.1} s", t.elapsed().as_secs_f64());
     let db = dir.path().join("roomdeck.db");
-    let names: Vec<String> = {
+    let (names, names_total): (Vec<String>, usize) = {
         let conn = rusqlite::Connection::open(&db)?;
         let mut stmt = conn.prepare("SELECT name FROM rooms ORDER BY pk")?;
         let all: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         if all.len() < BIG {
             bail!("{} rooms cached, not {BIG}", all.len());
         }
-        (0..8).map(|i| all[(i * 12_347 + 101) % all.len()].clone()).collect()
+        ((0..8).map(|i| all[(i * 12_347 + 101) % all.len()].clone()).collect(), all.len())
     };
     let words: Vec<String> = names.iter().map(|n| word(n)).filter(|w| w.chars().count() >= 3).collect();
     let prefixes: Vec<String> =
         words.iter().flat_map(|w| (1..=w.chars().count()).map(|k| w.chars().take(k).collect::<String>())).collect();
     let bare = bare_sqlite(&db, &prefixes)?;
     let list = core_list_query(&core, &prefixes)?;
+    // What the list shows (hidden and archived rooms are left out by default).
+    let listed = core.rooms(&RoomQuery::default(), 0, 1)?.total as usize;
+    if listed < BIG {
+        bail!("{listed} rooms in the default list, not {BIG}: seed more");
+    }
+    eprintln!("   {} rooms cached, {listed} in the list", names_total);
     drop(core);
 
     let (mut keys, mut frames, mut max_rows, mut run_p95) = (Vec::new(), Vec::new(), 0u64, Vec::new());
@@ -400,7 +406,7 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
         copy_dir(dir.path(), h.data_dir())?;
         h.launch()?;
         let w = h.window();
-        w.wait(60, "100k rooms in the list", |w| Ok((shown_count(w) >= BIG).then_some(())))?;
+        w.wait(90, "100k rooms in the list", |w| Ok((shown_count(w) >= listed).then_some(())))?;
         std::thread::sleep(Duration::from_secs(2));
         let k = type_words(w, &words)?;
         if k.len() < prefixes.len() / 2 {

@@ -340,25 +340,12 @@ fn coverage(src: usize, dst: usize) -> Coverage {
     Coverage { taps, first, weights }
 }
 
-/// One row of the horizontal pass with a fixed number of taps (so the loops unroll).
+/// One row of the horizontal pass. `T` is the number of taps when known at compile time (the
+/// loops then unroll), or 0 to take it from `cov`.
 fn shrink_row<const N: usize, const T: usize>(row: &[u16], dst: &mut [u8], cov: &Coverage) {
-    for ((px, &first), w) in dst.chunks_exact_mut(N).zip(&cov.first).zip(cov.weights.chunks_exact(T)) {
-        let Some(s) = row.get(first * N..(first + T) * N) else { continue };
-        let mut acc = [0u32; N];
-        for (p, &wk) in s.chunks_exact(N).zip(w) {
-            for c in 0..N {
-                acc[c] += wk * u32::from(p[c]);
-            }
-        }
-        for c in 0..N {
-            px[c] = ((acc[c] + (1 << 21)) >> 22).min(255) as u8;
-        }
-    }
-}
-
-fn shrink_row_any<const N: usize>(row: &[u16], dst: &mut [u8], cov: &Coverage) {
-    for ((px, &first), w) in dst.chunks_exact_mut(N).zip(&cov.first).zip(cov.weights.chunks_exact(cov.taps)) {
-        let Some(s) = row.get(first * N..(first + cov.taps) * N) else { continue };
+    let taps = if T == 0 { cov.taps } else { T };
+    for ((px, &first), w) in dst.chunks_exact_mut(N).zip(&cov.first).zip(cov.weights.chunks_exact(taps)) {
+        let Some(s) = row.get(first * N..(first + taps) * N) else { continue };
         let mut acc = [0u32; N];
         for (p, &wk) in s.chunks_exact(N).zip(w) {
             for c in 0..N {
@@ -404,7 +391,7 @@ fn shrink<const N: usize>(src: &[u8], at: &Square, size: usize) -> Vec<u8> {
         4 => shrink_row::<N, 4>,
         5 => shrink_row::<N, 5>,
         6 => shrink_row::<N, 6>,
-        _ => shrink_row_any::<N>,
+        _ => shrink_row::<N, 0>,
     };
     for (src_row, dst) in tmp.chunks_exact(row_len).zip(out.chunks_exact_mut(size * N)) {
         row(src_row, dst, &cov);
