@@ -177,10 +177,14 @@ fn main() -> anyhow::Result<()> {
                 let handle = app.handle().clone();
                 tauri::async_runtime::spawn(background(handle));
             }
-            let core = app.state::<AppState>().core.clone();
-            tauri::async_runtime::spawn_blocking(move || {
-                let _ = core.warm_picker();
-            });
+            if pick_mode {
+                // The picker is all this window shows: its index is wanted at once. (The main
+                // window builds it in `background`, after its first paint.)
+                let core = app.state::<AppState>().core.clone();
+                tauri::async_runtime::spawn_blocking(move || {
+                    let _ = core.warm_picker();
+                });
+            }
             Ok(())
         })
         .build(tauri::generate_context!())
@@ -189,8 +193,8 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The main window's background work: restart a saved demo, sync every account now and every
-/// five minutes, make thumbnails, remember which pictures were shown.
+/// The main window's background work: restart a saved demo, build the picker's index, sync every
+/// account now and every five minutes, make thumbnails, remember which pictures were shown.
 async fn background(app: tauri::AppHandle) {
     let state = app.state::<AppState>();
     let core = state.core.clone();
@@ -202,6 +206,9 @@ async fn background(app: tauri::AppHandle) {
     // query (or a few seconds), then for its first pictures to be drawn.
     let _ = tokio::time::timeout(Duration::from_secs(4), state.first_query.notified()).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The picker's index (every room's name) holds the store's reader while it loads.
+    let picker_core = core.clone();
+    let _ = tauri::async_runtime::spawn_blocking(move || picker_core.warm_picker()).await;
     loop {
         core.sync_all().await;
         let _ = core.warm_thumbnails(5000).await;

@@ -268,5 +268,8 @@ pub async fn first_and_re_sync(cfg: &Config) -> Result<Out> {
         .collect(),
     };
     let dir = keep.ok_or_else(|| anyhow::anyhow!("no run"))?;
+    // The directory as the app leaves it after a sync: its background pass makes up to 5000
+    // thumbnails (src-tauri `background`), so a later start finds them.
+    open(dir.path())?.warm_thumbnails(5000).await?;
     Ok(Out { p2, p3, notes: Vec::new(), cached: Cached { dir, _fake: fake } })
 }
