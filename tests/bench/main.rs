@@ -108,12 +108,12 @@ fn main() -> Result<()> {
         }
     }
     drop(cached_10k);
-    if cfg.wants("P5") || cfg.wants("P6") {
+    if cfg.wants("P5") || cfg.wants("P6") || cfg.wants("P5Q") {
         eprintln!("== P5/P6: picker and scrolling over 100k rooms");
         // A part that cannot run is reported as missed, and the others still make the report.
         match window::hundred_k(&cfg, &rt) {
             Ok(out) => {
-                rows.extend(out.rows.into_iter().filter(|r| cfg.wants(r.id)));
+                rows.extend(out.rows.into_iter().filter(|r| cfg.wants(&r.id.to_uppercase())));
                 extra.extend(out.notes);
             }
             Err(e) => {
