@@ -9,7 +9,8 @@
 //! inside the webview (performance marks, requestAnimationFrame) and read over WebDriver.
 //!
 //! `ROOMDECK_BENCH_RUNS` (default 5) sets the runs per figure; `ROOMDECK_BENCH_ONLY=P2,P4`
-//! runs a subset (the report then only holds those).
+//! runs a subset (the report then only holds those); `ROOMDECK_BENCH_KEEP_100K=DIR` keeps a copy
+//! of the 100k-room data directory for profiling by hand.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 

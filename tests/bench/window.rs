@@ -391,6 +391,11 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
         anyhow::Ok(())
     })?;
     eprintln!("   100k rooms seeded in {:.1} s", t.elapsed().as_secs_f64());
+    if let Ok(keep) = std::env::var("ROOMDECK_BENCH_KEEP_100K") {
+        // For profiling the queries by hand (sqlite3, perf) on the same data.
+        copy_dir(dir.path(), std::path::Path::new(&keep))?;
+        eprintln!("   copied to {keep}");
+    }
     let db = dir.path().join("roomdeck.db");
     let (names, names_total): (Vec<String>, usize) = {
         let conn = rusqlite::Connection::open(&db)?;
