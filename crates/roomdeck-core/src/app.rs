@@ -23,7 +23,7 @@ use crate::model::{
 use crate::picker::PickerIndex;
 use crate::secrets::SecretStore;
 use crate::store::{AccountStatus, AvatarUpdate, NewAccount, SqliteStore, Store, ThumbSize};
-use crate::sync::{self, ProgressFn, SyncJob};
+use crate::sync::{self, Live, ProgressFn, SyncJob};
 use crate::time::now_ms;
 
 /// Default cap of the avatar cache.
@@ -54,11 +54,6 @@ pub struct AddAccount {
     pub cert_pin: Option<String>,
 }
 
-struct Live {
-    client: Client,
-    session: Session,
-}
-
 /// The Roomdeck core, opened on one data directory.
 pub struct Roomdeck {
     data_dir: PathBuf,
@@ -73,6 +68,8 @@ pub struct Roomdeck {
     picker: RwLock<Option<Arc<PickerIndex>>>,
     touched: Mutex<HashSet<String>>,
     offline: std::sync::atomic::AtomicBool,
+    /// The WAL checkpoint that follows a sync, on a blocking thread.
+    housekeeping: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for Roomdeck {
@@ -117,6 +114,7 @@ impl Roomdeck {
             picker: RwLock::new(None),
             touched: Mutex::new(HashSet::new()),
             offline: std::sync::atomic::AtomicBool::new(false),
+            housekeeping: Mutex::new(None),
         })
     }
 
@@ -437,10 +435,9 @@ impl Roomdeck {
         let (report, result) = match (self.account(id), self.live(id).await) {
             (Ok(account), Ok(live)) => {
                 let job = SyncJob {
-                    store: self.store.as_ref(),
-                    account: &account,
-                    client: &live.client,
-                    session: &live.session,
+                    store: self.store.clone(),
+                    account,
+                    live: live.clone(),
                     progress: progress.clone(),
                     cancel: cancel.clone(),
                     avatars,
@@ -466,6 +463,14 @@ impl Roomdeck {
             let _ = self.store.set_status(id, &sync::status_after(&result), now_ms());
             let _ = self.store.record_sync(&report, started, now_ms());
             let _ = self.store.enforce_avatar_cap(AVATAR_CACHE_BYTES);
+            // What the sync wrote goes back into the database file after it, not during it.
+            let store = self.store.clone();
+            let task = tokio::task::spawn_blocking(move || {
+                if let Err(e) = store.checkpoint_passive() {
+                    tracing::info!(code = e.code(), "checkpoint after sync: {e}");
+                }
+            });
+            *lock(&self.housekeeping) = Some(task);
         }
         if report.rooms_changed > 0 || report.rooms_removed > 0 {
             self.invalidate_picker();
@@ -476,6 +481,15 @@ impl Roomdeck {
         }
         self.emit_account(id);
         report
+    }
+
+    /// Waits for the housekeeping that follows a sync (its WAL checkpoint): benchmarks and tests
+    /// that measure what comes next.
+    pub async fn settle(&self) {
+        let task = lock(&self.housekeeping).take();
+        if let Some(t) = task {
+            let _ = t.await;
+        }
     }
 
     /// Syncs every account concurrently.

@@ -2,15 +2,20 @@
 //!
 //! A sync is: resume the session from the keyring → the family's room sync, whose pages each go
 //! to the store in one transaction (so a crash leaves every room old or new, and the next sync
-//! simply continues) → the avatar pass (only pictures whose version key changed, fetched with
-//! bounded concurrency and written in batches) → the account's status. Any failure stops the
-//! sync with the cache as it was after the last committed page, and classifies the account:
-//! "needs sign-in" for a refused session, "offline" when the server cannot be reached, "error"
-//! otherwise. Progress goes out as [`SyncProgress`] events; a [`Cancel`] stops it between awaits.
+//! simply continues) → the account's status. The avatar pass (only pictures whose version key
+//! changed, fetched with bounded concurrency) runs beside the room sync in its own task: it
+//! starts on the first committed page and takes each later one as it lands, and its writes go
+//! to a blocking thread while the next downloads run, so the network is never idle while SQLite
+//! writes (make bench, P2). Any failure of the rooms stops the sync with the cache as it was
+//! after the last committed page, and classifies the account: "needs sign-in" for a refused
+//! session, "offline" when the server cannot be reached, "error" otherwise. Progress goes out as
+//! [`SyncProgress`] events; a [`Cancel`] stops it between awaits.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::StreamExt;
+use tokio::sync::Notify;
 
 use crate::avatar;
 use crate::cancel::Cancel;
@@ -25,6 +30,9 @@ pub const COMPOSITE: &str = "application/x-roomdeck-composite";
 
 /// Avatars written per transaction.
 const AVATAR_WRITE_BATCH: usize = 200;
+/// Rooms written per transaction when a family hands over a bigger page (Rocket.Chat's
+/// `rooms.get` is one page of every room): the picture pass can start after the first.
+const ROOM_WRITE_CHUNK: usize = 1000;
 /// A failed picture is retried after this long (transient errors).
 const RETRY_TRANSIENT_MS: i64 = 3_600_000;
 /// A picture that is not a picture is retried after this long.
@@ -32,6 +40,44 @@ const RETRY_INVALID_MS: i64 = 86_400_000;
 
 /// Delivers progress to whoever listens.
 pub type ProgressFn = Arc<dyn Fn(SyncProgress) + Send + Sync>;
+
+/// A signed-in account's client and session, shared by a sync's tasks.
+#[derive(Debug)]
+pub struct Live {
+    pub client: Client,
+    pub session: Session,
+}
+
+/// Runs blocking store work without stalling the other tasks of a multi-threaded runtime (the
+/// HTTP connections and the picture pass keep going on other threads).
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// Tells the picture pass that rooms were committed, and when the room sync is over.
+#[derive(Debug, Default)]
+struct RoomsLanded {
+    over: AtomicBool,
+    notify: Notify,
+}
+
+impl RoomsLanded {
+    fn landed(&self) {
+        self.notify.notify_one();
+    }
+
+    fn finish(&self) {
+        self.over.store(true, Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+
+    fn is_over(&self) -> bool {
+        self.over.load(Ordering::SeqCst)
+    }
+}
 
 /// The store adapter a family client writes through.
 struct StoreSink<'a> {
@@ -41,11 +87,12 @@ struct StoreSink<'a> {
     changed: u64,
     removed: u64,
     cancel: &'a Cancel,
+    landed: &'a RoomsLanded,
 }
 
 impl RoomSink for StoreSink<'_> {
-    fn cached_raw(&self, remote_id: &str) -> Option<serde_json::Value> {
-        self.store.cached_raw(self.account, remote_id).ok().flatten().and_then(|s| serde_json::from_str(&s).ok())
+    fn cached_raw(&self, remote_id: &str) -> Option<String> {
+        self.store.cached_raw(self.account, remote_id).ok().flatten()
     }
 
     fn remote_id_for_alt(&self, alt: &str) -> Option<String> {
@@ -56,14 +103,29 @@ impl RoomSink for StoreSink<'_> {
         self.store.is_known(self.account, remote_id).unwrap_or(false)
     }
 
-    fn apply(&mut self, batch: Batch) -> Result<(usize, usize)> {
+    fn apply(&mut self, mut batch: Batch) -> Result<(usize, usize)> {
         if self.cancel.is_cancelled() {
             return Err(ClientError::Cancelled.into());
         }
-        let (changed, removed) = self.store.apply_batch(self.account, &batch, now_ms())?;
+        // A big page goes in chunks, each its own transaction (every room is still old or new
+        // after a crash); the deletions, the snapshot and the cursors go with the last one.
+        let mut total = (0usize, 0usize);
+        while batch.rooms.len() > ROOM_WRITE_CHUNK {
+            let rest = batch.rooms.split_off(ROOM_WRITE_CHUNK);
+            let chunk = Batch { rooms: std::mem::replace(&mut batch.rooms, rest), ..Batch::default() };
+            let (changed, _) = blocking(|| self.store.apply_batch(self.account, &chunk, now_ms()))?;
+            self.changed += changed as u64;
+            total.0 += changed;
+            self.landed.landed();
+            if self.cancel.is_cancelled() {
+                return Err(ClientError::Cancelled.into());
+            }
+        }
+        let (changed, removed) = blocking(|| self.store.apply_batch(self.account, &batch, now_ms()))?;
         self.changed += changed as u64;
         self.removed += removed as u64;
-        Ok((changed, removed))
+        self.landed.landed();
+        Ok((total.0 + changed, removed))
     }
 
     fn progress(&mut self, phase: SyncPhase, done: u64, total: Option<u64>) {
@@ -81,23 +143,23 @@ pub fn status_for(e: &Error) -> AccountState {
 }
 
 /// Everything one sync needs.
-pub struct SyncJob<'a> {
-    pub store: &'a dyn Store,
-    pub account: &'a Account,
-    pub client: &'a Client,
-    pub session: &'a Session,
+#[derive(Clone)]
+pub struct SyncJob {
+    pub store: Arc<dyn Store>,
+    pub account: Account,
+    pub live: Arc<Live>,
     pub progress: ProgressFn,
     pub cancel: Cancel,
     pub avatars: bool,
 }
 
 /// Runs the rooms and avatar phases. Persisting the status and a renewed secret is the caller's.
-pub async fn run(job: SyncJob<'_>) -> (SyncReport, Result<()>) {
+pub async fn run(job: SyncJob) -> (SyncReport, Result<()>) {
     let started = now_ms();
-    let requests_before = job.client.http().requests();
+    let requests_before = job.live.client.http().requests();
     let mut report = SyncReport { account: job.account.id.clone(), ..SyncReport::default() };
     let result = run_inner(&job, &mut report).await;
-    report.requests = job.client.http().requests() - requests_before;
+    report.requests = job.live.client.http().requests() - requests_before;
     report.duration_ms = (now_ms() - started).max(0) as u64;
     if let Err(e) = &result {
         report.error = Some(ErrorInfo::from(e));
@@ -106,33 +168,54 @@ pub async fn run(job: SyncJob<'_>) -> (SyncReport, Result<()>) {
     (report, result)
 }
 
-async fn run_inner(job: &SyncJob<'_>, report: &mut SyncReport) -> Result<()> {
+async fn run_inner(job: &SyncJob, report: &mut SyncReport) -> Result<()> {
     let id = job.account.id.as_str();
     let cursors = job.store.cursors(id)?;
     let mut caps: Capabilities = job.store.capabilities(id)?;
     let caps_before = caps.clone();
+    let landed = Arc::new(RoomsLanded::default());
+    let pictures = job.avatars.then(|| tokio::spawn(fetch_avatars(job.clone(), landed.clone())));
     let mut sink = StoreSink {
-        store: job.store,
+        store: job.store.as_ref(),
         account: id,
         progress: &job.progress,
         changed: 0,
         removed: 0,
         cancel: &job.cancel,
+        landed: &landed,
     };
     let outcome = job
         .cancel
-        .run(job.client.sync_rooms(job.session, &cursors, &mut caps, &mut sink))
+        .run(job.live.client.sync_rooms(&job.live.session, &cursors, &mut caps, &mut sink))
         .await
-        .ok_or(Error::Client(ClientError::Cancelled))?;
+        .ok_or(Error::Client(ClientError::Cancelled));
+    landed.finish();
     report.rooms_changed = sink.changed;
     report.rooms_removed = sink.removed;
-    if caps != caps_before {
-        job.store.set_capabilities(id, &caps)?;
-    }
-    let outcome = outcome?;
+    let rooms = outcome.and_then(|o| o).and_then(|outcome| {
+        if caps != caps_before {
+            job.store.set_capabilities(id, &caps)?;
+        }
+        Ok(outcome)
+    });
+    let outcome = match rooms {
+        Ok(o) => o,
+        Err(e) => {
+            // The rooms failed: the pictures in flight are dropped (what was written stays).
+            if let Some(p) = pictures {
+                p.abort();
+                let _ = p.await;
+            }
+            return Err(e);
+        }
+    };
     report.full = outcome.full;
-    if job.avatars {
-        fetch_avatars(job, report).await?;
+    if let Some(p) = pictures {
+        let (fetched, bytes, result) =
+            p.await.map_err(|e| Error::Client(ClientError::protocol(format!("picture pass stopped: {e}"))))?;
+        report.avatars_fetched = fetched;
+        report.avatar_bytes = bytes;
+        result?;
     }
     Ok(())
 }
@@ -251,17 +334,44 @@ async fn run_job(
     Ok(Fetched { key: job.key, version, update, bytes })
 }
 
-/// Fetches every due picture of the account.
-async fn fetch_avatars(job: &SyncJob<'_>, report: &mut SyncReport) -> Result<()> {
+/// Fetches every due picture of the account, from the first committed page of rooms until the
+/// room sync is over and nothing is due: (pictures fetched, their bytes, how it ended).
+async fn fetch_avatars(job: SyncJob, landed: Arc<RoomsLanded>) -> (u64, u64, Result<()>) {
+    let (mut fetched, mut bytes) = (0u64, 0u64);
+    let result = fetch_avatars_inner(&job, &landed, &mut fetched, &mut bytes).await;
+    (fetched, bytes, result)
+}
+
+/// One transaction of picture results, on a blocking thread while the downloads go on.
+type Write = tokio::task::JoinHandle<Result<()>>;
+
+async fn finish_write(write: Option<Write>) -> Result<()> {
+    match write {
+        Some(w) => w.await.map_err(|e| Error::Client(ClientError::protocol(format!("avatar write stopped: {e}"))))?,
+        None => Ok(()),
+    }
+}
+
+async fn fetch_avatars_inner(job: &SyncJob, landed: &RoomsLanded, fetched: &mut u64, bytes: &mut u64) -> Result<()> {
     let id = job.account.id.as_str();
-    let concurrency = job.client.http().config().media_concurrency.max(1);
+    let (client, session) = (&job.live.client, &job.live.session);
+    let concurrency = client.http().config().media_concurrency.max(1);
     let mut done = 0u64;
+    let mut rounds = 0;
     // Jobs come in rounds; a round's results change their state, so the next round gets new ones.
-    for _round in 0..1000 {
-        let jobs = job.store.avatar_jobs(id, now_ms(), 2000)?;
+    while rounds < 1000 {
+        let over = landed.is_over();
+        let store = job.store.clone();
+        let jobs = blocking(|| store.avatar_jobs(id, now_ms(), 2000))?;
         if jobs.is_empty() {
-            break;
+            if over {
+                break;
+            }
+            // Wait for the next committed page of rooms (or the end of the room sync).
+            job.cancel.run(landed.notify.notified()).await.ok_or(Error::Client(ClientError::Cancelled))?;
+            continue;
         }
+        rounds += 1;
         let total_hint = done + jobs.len() as u64;
         (job.progress)(SyncProgress {
             account: id.to_string(),
@@ -270,22 +380,26 @@ async fn fetch_avatars(job: &SyncJob<'_>, report: &mut SyncReport) -> Result<()>
             total: Some(total_hint),
         });
         let mut stream =
-            futures_util::stream::iter(jobs.into_iter().map(|j| run_job(job.client, job.session, job.store, j)))
+            futures_util::stream::iter(jobs.into_iter().map(|j| run_job(client, session, job.store.as_ref(), j)))
                 .buffer_unordered(concurrency);
         let mut pending: Vec<(String, Option<String>, AvatarUpdate)> = Vec::with_capacity(AVATAR_WRITE_BATCH);
+        let mut writing: Option<Write> = None;
         let mut stop: Option<ClientError> = None;
         while let Some(r) = job.cancel.run(stream.next()).await.ok_or(Error::Client(ClientError::Cancelled))? {
             match r {
                 Ok(f) => {
                     if matches!(f.update, AvatarUpdate::Image { .. }) {
-                        report.avatars_fetched += 1;
-                        report.avatar_bytes += f.bytes;
+                        *fetched += 1;
+                        *bytes += f.bytes;
                     }
                     pending.push((f.key, f.version, f.update));
                     done += 1;
                     if pending.len() >= AVATAR_WRITE_BATCH {
-                        job.store.store_avatars(&pending, now_ms())?;
-                        pending.clear();
+                        // One write at a time, and the downloads go on while it runs.
+                        finish_write(writing.take()).await?;
+                        let batch = std::mem::replace(&mut pending, Vec::with_capacity(AVATAR_WRITE_BATCH));
+                        let store = job.store.clone();
+                        writing = Some(tokio::task::spawn_blocking(move || store.store_avatars(&batch, now_ms())));
                         (job.progress)(SyncProgress {
                             account: id.to_string(),
                             phase: SyncPhase::Avatars,
@@ -299,7 +413,9 @@ async fn fetch_avatars(job: &SyncJob<'_>, report: &mut SyncReport) -> Result<()>
                 }
             }
         }
-        job.store.store_avatars(&pending, now_ms())?;
+        finish_write(writing.take()).await?;
+        let store = job.store.clone();
+        blocking(|| store.store_avatars(&pending, now_ms()))?;
         if let Some(e) = stop {
             // Network gone or rate limited: the rooms are synced; pictures wait for next time.
             return Err(e.into());

@@ -300,6 +300,7 @@ fn big_searches_page_like_small_ones(s: &dyn Store) {
     }
     s.apply_batch(&a, &Batch { rooms: rooms.clone(), ..Batch::default() }, 2).unwrap();
     check(&rooms, "after a change");
+    assert_eq!(s.integrity_check().unwrap(), "ok", "pages and search index");
 }
 
 fn run_suite(make: impl Fn() -> SqliteStore) {

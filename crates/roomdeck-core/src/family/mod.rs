@@ -198,7 +198,7 @@ pub struct Batch {
 /// Where a family client delivers its rooms; implemented by the sync engine over the store.
 pub trait RoomSink: Send {
     /// The raw JSON stored for a room at the last sync, for merging a delta onto it.
-    fn cached_raw(&self, remote_id: &str) -> Option<serde_json::Value>;
+    fn cached_raw(&self, remote_id: &str) -> Option<String>;
     /// The remote id of the room whose alt id (Rocket.Chat subscription id) is `alt`.
     fn remote_id_for_alt(&self, alt: &str) -> Option<String>;
     /// Whether a room is cached.

@@ -17,6 +17,7 @@
 //!   draws letters (SVG, `Last-Modified` 2015-01-01), which we recognise as "no avatar";
 //!   `avatarETag` is the version key (the server sends no ETag header).
 
+use futures_util::StreamExt;
 use std::collections::{HashMap, HashSet};
 
 use reqwest::{Method, StatusCode};
@@ -41,6 +42,8 @@ const DELTA_MAX_AGE_MS: i64 = 29 * 86_400_000;
 /// `Last-Modified` of the generated letter avatars.
 const LETTERS_SENTINEL: &str = "Thu, 01 Jan 2015 00:00:00 GMT";
 const LIVECHAT_PAGE: usize = 100;
+/// Omnichannel pages requested at once by a full sync (after the first, which gives the total).
+const LIVECHAT_PREFETCH: usize = 4;
 const MEMBERS_PAGE: usize = 100;
 
 /// A Rocket.Chat date: ISO-8601 over REST, `{"$date": ms}` over DDP/EJSON, or plain ms.
@@ -458,41 +461,95 @@ impl RocketChat {
         }
     }
 
-    /// Reads Omnichannel rooms newer than `cursor` (all of them when `None`).
+    /// Fetches the Omnichannel pages a sync starts from, alongside the room lists: the first
+    /// page (falling back to the agent's own rooms, or finding the list closed to this account),
+    /// then, for a full sync, every other page `LIVECHAT_PREFETCH` at a time. A delta sync reads
+    /// on from the first page only as far as its cursor (see `sync_livechat`).
+    async fn prefetch_livechat(
+        &self,
+        session: &Session,
+        mode: Option<&str>,
+        full: bool,
+    ) -> Result<Livechat, ClientError> {
+        let mut own_only = match mode {
+            None => return Ok(Livechat::Off),
+            Some(m) => m == "own",
+        };
+        let first = loop {
+            match self.livechat_page(session, 0, own_only).await? {
+                Ok(r) => break r,
+                Err(_) if !own_only => own_only = true,
+                Err(_) => return Ok(Livechat::Closed),
+            }
+        };
+        let mut pages = vec![first];
+        let total = pages[0].json::<LivechatTotal>("livechat/rooms").ok().and_then(|t| t.total);
+        let complete = match total {
+            Some(total) if full && total.is_finite() && total > LIVECHAT_PAGE as f64 => {
+                let offsets: Vec<usize> =
+                    (1..).map(|i| i * LIVECHAT_PAGE).take_while(|o| (*o as f64) < total).collect();
+                let mut rest =
+                    futures_util::stream::iter(offsets.into_iter().map(|o| self.livechat_page(session, o, own_only)))
+                        .buffered(LIVECHAT_PREFETCH);
+                while let Some(page) = rest.next().await {
+                    match page? {
+                        Ok(r) => pages.push(r),
+                        // Refused half-way: read on page by page, as without prefetching.
+                        Err(_) => break,
+                    }
+                }
+                pages.len() as f64 * LIVECHAT_PAGE as f64 >= total
+            }
+            _ => false,
+        };
+        Ok(Livechat::Pages { own_only, pages, complete })
+    }
+
+    /// Reads Omnichannel rooms newer than `cursor` (all of them when `None`), starting from the
+    /// prefetched pages.
     async fn sync_livechat(
         &self,
         session: &Session,
         cursor: Option<i64>,
         caps: &mut Capabilities,
         sink: &mut dyn RoomSink,
+        prefetched: Livechat,
     ) -> Result<Option<(Vec<String>, Option<i64>)>, Error> {
         let now = now_ms();
-        let mode = match caps.livechat.as_deref() {
-            Some("off") if caps.livechat_retry_ms.is_some_and(|t| t > now) => return Ok(None),
-            Some("own") => "own",
-            _ => "all",
+        let (mut own_only, mut pages, complete) = match prefetched {
+            Livechat::Off => return Ok(None),
+            Livechat::Closed => {
+                tracing::info!("livechat rooms are not available to this account; turning them off");
+                caps.livechat = Some("off".into());
+                caps.livechat_retry_ms = Some(now + 86_400_000);
+                return Ok(None);
+            }
+            Livechat::Pages { own_only, pages, complete } => (own_only, pages.into_iter(), complete),
         };
-        let mut own_only = mode == "own";
+        caps.livechat = Some(if own_only { "own" } else { "all" }.into());
+        caps.livechat_retry_ms = None;
         let mut offset = 0usize;
         let mut seen = Vec::new();
         let mut max_updated = cursor;
         sink.progress(SyncPhase::Livechat, 0, None);
         loop {
-            let resp = match self.livechat_page(session, offset, own_only).await? {
-                Ok(r) => r,
-                Err(_) if !own_only && offset == 0 => {
-                    own_only = true;
-                    continue;
-                }
-                Err(_) => {
-                    tracing::info!("livechat rooms are not available to this account; turning them off");
-                    caps.livechat = Some("off".into());
-                    caps.livechat_retry_ms = Some(now + 86_400_000);
-                    return Ok(None);
-                }
+            let resp = match pages.next() {
+                Some(r) => r,
+                None if complete => break,
+                None => match self.livechat_page(session, offset, own_only).await? {
+                    Ok(r) => r,
+                    Err(_) if !own_only && offset == 0 => {
+                        own_only = true;
+                        continue;
+                    }
+                    Err(_) => {
+                        tracing::info!("livechat rooms are not available to this account; turning them off");
+                        caps.livechat = Some("off".into());
+                        caps.livechat_retry_ms = Some(now + 86_400_000);
+                        return Ok(None);
+                    }
+                },
             };
-            caps.livechat = Some(if own_only { "own" } else { "all" }.into());
-            caps.livechat_retry_ms = None;
             let page: LivechatPage<'_> = resp.json("livechat/rooms")?;
             let docs: Vec<Doc<RcRoom>> = parse_docs(&page.rooms, "livechat room")?;
             let n = docs.len();
@@ -528,20 +585,48 @@ impl RocketChat {
     }
 }
 
-fn cached_room(cached: &Option<serde_json::Value>) -> Option<(RcRoom, String)> {
-    let v = cached.as_ref()?.get("room")?;
-    if v.is_null() {
-        return None;
-    }
-    Some((serde_json::from_value(v.clone()).ok()?, v.to_string()))
+/// The Omnichannel pages fetched with the room lists.
+enum Livechat {
+    /// Turned off for now (an earlier sync found the list closed).
+    Off,
+    /// Closed to this account (403 for all rooms and for the agent's own).
+    Closed,
+    /// Pages from offset 0 in order; `complete` when they hold every room the server counted.
+    Pages { own_only: bool, pages: Vec<Response>, complete: bool },
 }
 
-fn cached_sub(cached: &Option<serde_json::Value>) -> Option<(RcSubscription, String)> {
-    let v = cached.as_ref()?.get("subscription")?;
-    if v.is_null() {
-        return None;
-    }
-    Some((serde_json::from_value(v.clone()).ok()?, v.to_string()))
+#[derive(Deserialize)]
+struct LivechatTotal {
+    #[serde(default)]
+    total: Option<f64>,
+}
+
+/// The two documents of a stored room, as the text they were stored as: re-serializing a parsed
+/// `Value` would rewrite numbers (`389.02500000000003` → `389.025`) and make an unchanged room
+/// look changed.
+#[derive(Deserialize)]
+struct Stored<'a> {
+    #[serde(borrow, default)]
+    room: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    subscription: Option<&'a RawValue>,
+}
+
+fn stored_doc<T: serde::de::DeserializeOwned>(
+    cached: &Option<String>,
+    pick: fn(Stored<'_>) -> Option<&RawValue>,
+) -> Option<(T, String)> {
+    let stored: Stored<'_> = serde_json::from_str(cached.as_deref()?).ok()?;
+    let raw = pick(stored)?;
+    Some((serde_json::from_str(raw.get()).ok()?, raw.get().to_string()))
+}
+
+fn cached_room(cached: &Option<String>) -> Option<(RcRoom, String)> {
+    stored_doc(cached, |s| s.room)
+}
+
+fn cached_sub(cached: &Option<String>) -> Option<(RcSubscription, String)> {
+    stored_doc(cached, |s| s.subscription)
 }
 
 fn count(v: Option<f64>) -> i64 {
@@ -862,9 +947,16 @@ impl ServerFamily for RocketChat {
         // cursor's own millisecond, and upserts are idempotent.
         let since = if full { None } else { cursor.map(|c| format_iso(c - 5)) };
         sink.progress(SyncPhase::Rooms, 0, None);
-        let (subs_resp, rooms_resp) = tokio::try_join!(
+        let lc_mode = match caps.livechat.as_deref() {
+            Some("off") if caps.livechat_retry_ms.is_some_and(|t| t > now) => None,
+            Some("own") => Some("own"),
+            _ => Some("all"),
+        };
+        // The Omnichannel pages come down with the room lists; they are read after them.
+        let (subs_resp, rooms_resp, livechat) = tokio::try_join!(
             self.get_list(session, "subscriptions.get", since.as_deref()),
-            self.get_list(session, "rooms.get", since.as_deref())
+            self.get_list(session, "rooms.get", since.as_deref()),
+            self.prefetch_livechat(session, lc_mode, full)
         )?;
         let subs_list: UpdateRemove<'_> = subs_resp.json("subscriptions.get")?;
         let rooms_list: UpdateRemove<'_> = rooms_resp.json("rooms.get")?;
@@ -899,7 +991,12 @@ impl ServerFamily for RocketChat {
         for (i, rid) in order.iter().enumerate() {
             let cached = if full { None } else { sink.cached_raw(rid) };
             let room: Option<(RcRoom, String)> = match room_map.remove(rid) {
-                Some(d) => Some((d.doc, d.raw)),
+                // The Omnichannel list sends the same version of a livechat room with more in it
+                // (its department): keep that one, or every delta would rewrite the room twice.
+                Some(d) => match cached_room(&cached) {
+                    Some(c) if d.doc.t.as_deref() == Some("l") && c.0.updated_at == d.doc.updated_at => Some(c),
+                    _ => Some((d.doc, d.raw)),
+                },
                 None => match cached_room(&cached) {
                     Some(r) => Some(r),
                     // A newly joined room whose document is older than our cursor.
@@ -957,7 +1054,7 @@ impl ServerFamily for RocketChat {
 
         // Omnichannel rooms beyond the user's own subscriptions.
         let lc_cursor = if full { None } else { cursors.get("livechat").and_then(|c| c.parse::<i64>().ok()) };
-        let livechat = self.sync_livechat(session, lc_cursor, caps, sink).await?;
+        let livechat = self.sync_livechat(session, lc_cursor, caps, sink, livechat).await?;
         let mut final_cursors = vec![("rooms_synced_at".to_string(), now.to_string())];
         let mut snapshot = None;
         match livechat {
@@ -979,7 +1076,7 @@ impl ServerFamily for RocketChat {
     }
 
     async fn room_info(&self, session: &Session, room: &RoomRef) -> Result<RemoteRoom, ClientError> {
-        let cached = Some(room.raw.clone());
+        let cached = Some(room.raw.to_string());
         let sub = cached_sub(&cached);
         let resp = self.get(session, "api/v1/rooms.info", &[("roomId", room.remote_id.as_str())]).await;
         let fresh = match resp {
