@@ -28,11 +28,15 @@ use crate::time::now_ms;
 /// Content type of a composite picture whose `original` is the JSON list of its parts' keys.
 pub const COMPOSITE: &str = "application/x-roomdeck-composite";
 
-/// Avatars written per transaction.
+/// Pictures written per transaction: at least this many, and whatever came in while the last
+/// write ran (each transaction rewrites the avatar indexes' pages, so fewer is cheaper)...
 const AVATAR_WRITE_BATCH: usize = 200;
-/// Rooms written per transaction when a family hands over a bigger page (Rocket.Chat's
-/// `rooms.get` is one page of every room): the picture pass can start after the first.
-const ROOM_WRITE_CHUNK: usize = 1000;
+/// ... up to this many, held in memory while a write runs.
+const AVATAR_WRITE_MAX: usize = 2000;
+/// A page bigger than this (Rocket.Chat's `rooms.get` is one page of every room) is written in
+/// transactions of this many rooms, then twice as many each time: the picture pass starts after
+/// the first, and each index page is rewritten a few times rather than once per thousand rooms.
+const ROOM_WRITE_CHUNK: usize = 500;
 /// A failed picture is retried after this long (transient errors).
 const RETRY_TRANSIENT_MS: i64 = 3_600_000;
 /// A picture that is not a picture is retried after this long.
@@ -110,8 +114,10 @@ impl RoomSink for StoreSink<'_> {
         // A big page goes in chunks, each its own transaction (every room is still old or new
         // after a crash); the deletions, the snapshot and the cursors go with the last one.
         let mut total = (0usize, 0usize);
-        while batch.rooms.len() > ROOM_WRITE_CHUNK {
-            let rest = batch.rooms.split_off(ROOM_WRITE_CHUNK);
+        let mut chunk_size = ROOM_WRITE_CHUNK;
+        while batch.rooms.len() > chunk_size {
+            let rest = batch.rooms.split_off(chunk_size);
+            chunk_size *= 2;
             let chunk = Batch { rooms: std::mem::replace(&mut batch.rooms, rest), ..Batch::default() };
             let (changed, _) = blocking(|| self.store.apply_batch(self.account, &chunk, now_ms()))?;
             self.changed += changed as u64;
@@ -245,19 +251,20 @@ pub async fn fetch_one(
         AvatarFetch::NotModified => AvatarUpdate::NotModified,
         AvatarFetch::NoAvatar => AvatarUpdate::NoAvatar,
         AvatarFetch::Image { bytes, content_type: _, last_modified } => {
-            let bytes = bytes.to_vec();
-            // Validation reads headers only; bigger originals are thumbnailed now and dropped.
-            let checked = tokio::task::spawn_blocking(move || {
-                let kind = avatar::validate(&bytes)?;
-                if bytes.len() > avatar::MAX_ORIGINAL_BYTES {
+            // Validation reads headers only (microseconds): done here. Bigger originals are
+            // thumbnailed now, on a blocking thread, and dropped.
+            let checked = if bytes.len() > avatar::MAX_ORIGINAL_BYTES {
+                let bytes = bytes.to_vec();
+                tokio::task::spawn_blocking(move || {
+                    let kind = avatar::validate(&bytes)?;
                     let t = avatar::thumbnails(&bytes)?;
                     Ok::<_, avatar::AvatarError>((kind, None, Some(t)))
-                } else {
-                    Ok((kind, Some(bytes), None))
-                }
-            })
-            .await
-            .map_err(|_| ClientError::protocol("image check panicked"))?;
+                })
+                .await
+                .map_err(|_| ClientError::protocol("image check panicked"))?
+            } else {
+                avatar::validate(&bytes).map(|kind| (kind, Some(bytes.to_vec()), None))
+            };
             match checked {
                 Ok((kind, original, thumbs)) => AvatarUpdate::Image {
                     content_type: kind.mime().to_string(),
@@ -394,7 +401,8 @@ async fn fetch_avatars_inner(job: &SyncJob, landed: &RoomsLanded, fetched: &mut 
                     }
                     pending.push((f.key, f.version, f.update));
                     done += 1;
-                    if pending.len() >= AVATAR_WRITE_BATCH {
+                    let idle = writing.as_ref().is_none_or(|w| w.is_finished());
+                    if (pending.len() >= AVATAR_WRITE_BATCH && idle) || pending.len() >= AVATAR_WRITE_MAX {
                         // One write at a time, and the downloads go on while it runs.
                         finish_write(writing.take()).await?;
                         let batch = std::mem::replace(&mut pending, Vec::with_capacity(AVATAR_WRITE_BATCH));

@@ -828,9 +828,9 @@ impl Store for SqliteStore {
                 "INSERT INTO rooms (account_id, remote_id, alt_id, kind, name, name_fold, topic, description, unread,
                     mentions, alert, favorite, archived, hidden, last_activity_ms, last_msg_text, last_msg_author,
                     last_msg_at_ms, member_count, created_ms, creator, avatar_source, avatar_key, details, raw,
-                    content_hash, server_updated_ms, synced_ms)
+                    content_hash, server_updated_ms, synced_ms, members_synced_ms, members_complete)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+                    ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?29 IS NOT NULL)
                  ON CONFLICT(account_id, remote_id) DO UPDATE SET alt_id = excluded.alt_id, kind = excluded.kind,
                     name = excluded.name, name_fold = excluded.name_fold, topic = excluded.topic,
                     description = excluded.description, unread = excluded.unread, mentions = excluded.mentions,
@@ -842,7 +842,10 @@ impl Store for SqliteStore {
                     created_ms = excluded.created_ms, creator = excluded.creator,
                     avatar_source = excluded.avatar_source, avatar_key = excluded.avatar_key,
                     details = excluded.details, raw = excluded.raw, content_hash = excluded.content_hash,
-                    server_updated_ms = excluded.server_updated_ms, synced_ms = excluded.synced_ms
+                    server_updated_ms = excluded.server_updated_ms, synced_ms = excluded.synced_ms,
+                    members_synced_ms = coalesce(excluded.members_synced_ms, rooms.members_synced_ms),
+                    members_complete = CASE WHEN excluded.members_synced_ms IS NULL THEN rooms.members_complete
+                        ELSE 1 END
                  RETURNING pk",
             )?
             .query_row(params![
@@ -874,17 +877,12 @@ impl Store for SqliteStore {
                 hash,
                 room.updated_ms,
                 now,
+                room.members.is_some().then_some(now),
             ], |r| r.get::<_, i64>(0))?;
             match existing {
                 None => index.push((pk, None, room)),
                 Some((_, name, topic)) if name == room.name && topic == room.topic => {}
                 Some((_, name, topic)) => index.push((pk, Some((name, topic)), room)),
-            }
-            if room.members.is_some() {
-                tx.prepare_cached(
-                    "UPDATE rooms SET members_synced_ms = ?3, members_complete = 1 WHERE account_id = ?1 AND remote_id = ?2",
-                )?
-                .execute(params![account, room.remote_id, now])?;
             }
             changed += 1;
         }
