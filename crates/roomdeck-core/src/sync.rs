@@ -54,7 +54,7 @@ pub struct Live {
 
 /// Runs blocking store work without stalling the other tasks of a multi-threaded runtime (the
 /// HTTP connections and the picture pass keep going on other threads).
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
         _ => f(),
