@@ -239,7 +239,7 @@ pub async fn first_and_re_sync(cfg: &Config) -> Result<Out> {
                 bytes as f64 / 1e6
             ),
             format!(
-                "Roomdeck's time includes the keyring read, parsing, {} rooms written to SQLite page by page, and every picture sniffed, size-checked and stored (thumbnails are made later, on display or by the background pass).",
+                "Roomdeck's time includes the keyring read, parsing, {} rooms written to SQLite page by page, and every picture sniffed, size-checked and stored (pictures are fetched beside the room writes from the first committed page; thumbnails are made later, on display or by the background pass). The WAL checkpoint that follows the sync runs on its own thread and is awaited before the next run, outside the time.",
                 warm_report.rooms_changed
             ),
             format!("Bare client spread: {}.", b.spread("s")),
