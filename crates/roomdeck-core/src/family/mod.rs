@@ -263,6 +263,9 @@ pub struct RoomRef {
     pub remote_id: String,
     pub kind: RoomKind,
     pub raw: serde_json::Value,
+    /// `raw` as it was stored: what a room rebuilt from the cache must reuse, since writing the
+    /// parsed value back out can change its numbers (and so its content hash).
+    pub raw_text: String,
 }
 
 /// Members as a family delivers them.

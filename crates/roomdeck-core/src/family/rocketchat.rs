@@ -1097,7 +1097,7 @@ impl ServerFamily for RocketChat {
     }
 
     async fn room_info(&self, session: &Session, room: &RoomRef) -> Result<RemoteRoom, ClientError> {
-        let cached = Some(room.raw.to_string());
+        let cached = Some(room.raw_text.clone());
         let sub = cached_sub(&cached);
         let resp = self.get(session, "api/v1/rooms.info", &[("roomId", room.remote_id.as_str())]).await;
         let fresh = match resp {

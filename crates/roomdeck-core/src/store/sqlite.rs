@@ -1334,6 +1334,7 @@ impl Store for SqliteStore {
             remote_id: remote_id.to_string(),
             kind: RoomKind::parse(&kind).unwrap_or(RoomKind::Other),
             raw: serde_json::from_str(&raw).unwrap_or(serde_json::Value::Null),
+            raw_text: raw,
         }))
     }
 
