@@ -81,6 +81,10 @@ impl RoomsLanded {
     fn is_over(&self) -> bool {
         self.over.load(Ordering::SeqCst)
     }
+
+    async fn wait(&self) {
+        self.notify.notified().await;
+    }
 }
 
 /// The store adapter a family client writes through.
@@ -113,7 +117,7 @@ impl RoomSink for StoreSink<'_> {
         }
         // A big page goes in chunks, each its own transaction (every room is still old or new
         // after a crash); the deletions, the snapshot and the cursors go with the last one.
-        let mut total = (0usize, 0usize);
+        let mut changed_before = 0usize;
         let mut chunk_size = ROOM_WRITE_CHUNK;
         while batch.rooms.len() > chunk_size {
             let rest = batch.rooms.split_off(chunk_size);
@@ -121,7 +125,7 @@ impl RoomSink for StoreSink<'_> {
             let chunk = Batch { rooms: std::mem::replace(&mut batch.rooms, rest), ..Batch::default() };
             let (changed, _) = blocking(|| self.store.apply_batch(self.account, &chunk, now_ms()))?;
             self.changed += changed as u64;
-            total.0 += changed;
+            changed_before += changed;
             self.landed.landed();
             if self.cancel.is_cancelled() {
                 return Err(ClientError::Cancelled.into());
@@ -131,7 +135,7 @@ impl RoomSink for StoreSink<'_> {
         self.changed += changed as u64;
         self.removed += removed as u64;
         self.landed.landed();
-        Ok((total.0 + changed, removed))
+        Ok((changed_before + changed, removed))
     }
 
     fn progress(&mut self, phase: SyncPhase, done: u64, total: Option<u64>) {
@@ -368,14 +372,13 @@ async fn fetch_avatars_inner(job: &SyncJob, landed: &RoomsLanded, fetched: &mut 
     // Jobs come in rounds; a round's results change their state, so the next round gets new ones.
     while rounds < 1000 {
         let over = landed.is_over();
-        let store = job.store.clone();
-        let jobs = blocking(|| store.avatar_jobs(id, now_ms(), 2000))?;
+        let jobs = blocking(|| job.store.avatar_jobs(id, now_ms(), 2000))?;
         if jobs.is_empty() {
             if over {
                 break;
             }
             // Wait for the next committed page of rooms (or the end of the room sync).
-            job.cancel.run(landed.notify.notified()).await.ok_or(Error::Client(ClientError::Cancelled))?;
+            job.cancel.run(landed.wait()).await.ok_or(Error::Client(ClientError::Cancelled))?;
             continue;
         }
         rounds += 1;
@@ -422,8 +425,7 @@ async fn fetch_avatars_inner(job: &SyncJob, landed: &RoomsLanded, fetched: &mut 
             }
         }
         finish_write(writing.take()).await?;
-        let store = job.store.clone();
-        blocking(|| store.store_avatars(&pending, now_ms()))?;
+        blocking(|| job.store.store_avatars(&pending, now_ms()))?;
         if let Some(e) = stop {
             // Network gone or rate limited: the rooms are synced; pictures wait for next time.
             return Err(e.into());

@@ -518,12 +518,15 @@ impl RocketChat {
         prefetched: Livechat,
     ) -> Result<Option<(Vec<String>, Option<i64>)>, Error> {
         let now = now_ms();
-        let (mut own_only, mut pages, complete) = match prefetched {
+        let turn_off = |caps: &mut Capabilities| {
+            tracing::info!("livechat rooms are not available to this account; turning them off");
+            caps.livechat = Some("off".into());
+            caps.livechat_retry_ms = Some(now + 86_400_000);
+        };
+        let (own_only, mut pages, complete) = match prefetched {
             Livechat::Off => return Ok(None),
             Livechat::Closed => {
-                tracing::info!("livechat rooms are not available to this account; turning them off");
-                caps.livechat = Some("off".into());
-                caps.livechat_retry_ms = Some(now + 86_400_000);
+                turn_off(caps);
                 return Ok(None);
             }
             Livechat::Pages { own_only, pages, complete } => (own_only, pages.into_iter(), complete),
@@ -535,19 +538,15 @@ impl RocketChat {
         let mut max_updated = cursor;
         sink.progress(SyncPhase::Livechat, 0, None);
         loop {
+            // The first page is always prefetched (with the all/own choice made on it); later
+            // ones are read here when the prefetch did not take them all.
             let resp = match pages.next() {
                 Some(r) => r,
                 None if complete => break,
                 None => match self.livechat_page(session, offset, own_only).await? {
                     Ok(r) => r,
-                    Err(_) if !own_only && offset == 0 => {
-                        own_only = true;
-                        continue;
-                    }
                     Err(_) => {
-                        tracing::info!("livechat rooms are not available to this account; turning them off");
-                        caps.livechat = Some("off".into());
-                        caps.livechat_retry_ms = Some(now + 86_400_000);
+                        turn_off(caps);
                         return Ok(None);
                     }
                 },
@@ -1008,10 +1007,11 @@ impl ServerFamily for RocketChat {
             let room: Option<(RcRoom, String)> = match room_map.remove(rid) {
                 // The Omnichannel list sends the same version of a livechat room with more in it
                 // (its department): keep that one, or every delta would rewrite the room twice.
-                Some(d) => match cached_room(&cached) {
-                    Some(c) if d.doc.t.as_deref() == Some("l") && c.0.updated_at == d.doc.updated_at => Some(c),
+                Some(d) if d.doc.t.as_deref() == Some("l") => match cached_room(&cached) {
+                    Some(c) if c.0.updated_at == d.doc.updated_at => Some(c),
                     _ => Some((d.doc, d.raw)),
                 },
+                Some(d) => Some((d.doc, d.raw)),
                 None => match cached_room(&cached) {
                     Some(r) => Some(r),
                     // A newly joined room whose document is older than our cursor.

@@ -432,7 +432,7 @@ impl Filters {
 /// reads and sorts each match's row, a cache miss each in a big table (~5 µs): 2,000 matches
 /// cost ~20 ms at 100k rooms, where the bitmaps' walk in list order costs ~4 ms at 300 and less
 /// above (make bench P5q: p95 16.9 ms with 2,000 here, 9.5 ms with 300, same words).
-const SEARCH_SCAN_IN_ORDER: i64 = 300;
+const BIG_SEARCH_MATCHES: i64 = 300;
 /// Rooms' primary keys above this make a bitmap too large (8 MB); such searches use plain SQL.
 const MAX_BITMAP_PK: i64 = 1 << 26;
 /// Filter sets kept for big searches (the list's filters rarely change while the user types).
@@ -493,23 +493,21 @@ struct BigSearch<'c> {
 }
 
 impl<'c> BigSearch<'c> {
-    /// The FTS5 matches of `fts`, when there are more than `SEARCH_SCAN_IN_ORDER`.
+    /// The FTS5 matches of `fts`, when there are more than `BIG_SEARCH_MATCHES` (read in rowid
+    /// order, so the bitmap grows a word at a time).
     fn matches(conn: &'c Connection, fts: &str) -> rusqlite::Result<Option<BigSearch<'c>>> {
         let mut stmt = conn.prepare_cached("SELECT rowid FROM rooms_fts WHERE rooms_fts MATCH ?1")?;
         let mut rows = stmt.query([fts])?;
-        let mut pks: Vec<i64> = Vec::new();
+        let (mut matches, mut n) = (PkBits::default(), 0i64);
         while let Some(r) = rows.next()? {
-            pks.push(r.get(0)?);
-        }
-        let max = pks.iter().copied().max().unwrap_or(0);
-        if (pks.len() as i64) <= SEARCH_SCAN_IN_ORDER || max > MAX_BITMAP_PK {
-            return Ok(None);
-        }
-        let mut matches = PkBits::with_max(max);
-        for pk in pks {
+            let pk: i64 = r.get(0)?;
+            if pk > MAX_BITMAP_PK {
+                return Ok(None);
+            }
             matches.insert(pk);
+            n += 1;
         }
-        Ok(Some(BigSearch { conn, matches }))
+        Ok((n > BIG_SEARCH_MATCHES).then_some(BigSearch { conn, matches }))
     }
 
     fn page(&self, passing: &PkBits, sort: Sort, offset: i64, limit: i64) -> rusqlite::Result<Vec<RoomRow>> {
@@ -605,7 +603,7 @@ impl SqliteStore {
         // cheapest read in list order, checking each room against the matches until the page
         // is full; left to itself SQLite fetches every match and sorts them all (200+ ms at
         // 100k rooms). Few matches are cheapest the other way round.
-        let (filter, params) = if filters.search.is_some() && total > SEARCH_SCAN_IN_ORDER {
+        let (filter, params) = if filters.search.is_some() && total > BIG_SEARCH_MATCHES {
             filters.sql_with_search(true)
         } else {
             (filter, params)
