@@ -10,6 +10,7 @@ mod commands;
 mod demo;
 mod ipc;
 mod scheme;
+mod tuning;
 
 #[cfg(test)]
 mod bindings;
@@ -90,10 +91,14 @@ fn instance_id(data_dir: &std::path::Path) -> String {
 }
 
 fn main() -> anyhow::Result<()> {
+    let compositing_off = tuning::before_threads();
     let args = parse_args();
     let data_dir = roomdeck_core::paths::data_dir(args.data_dir.clone())
         .context("cannot find a data directory: set ROOMDECK_DATA_DIR or HOME")?;
     init_logging(&data_dir);
+    if compositing_off {
+        tracing::info!("no GPU render node: WebKit paints without accelerated compositing");
+    }
     // A panic anywhere (a command, the scheme, a background task) goes to the log file too.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -213,6 +218,7 @@ async fn background(app: tauri::AppHandle) {
         core.sync_all().await;
         let _ = core.warm_thumbnails(5000).await;
         let _ = core.flush_touches();
+        tuning::release_memory(&core);
         tokio::time::sleep(Duration::from_secs(300)).await;
     }
 }

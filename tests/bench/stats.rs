@@ -28,6 +28,22 @@ impl Summary {
     }
 }
 
+/// How many samples fall on each whole millisecond, the slowest first, the rest summed:
+/// "18+: 31, 17: 250, ≤16: 200" (frame times, which the webview gives in whole milliseconds).
+pub fn histogram(samples: &[f64], top: usize) -> String {
+    let mut counts = std::collections::BTreeMap::<i64, usize>::new();
+    for s in samples.iter().filter(|s| s.is_finite()) {
+        *counts.entry(s.round() as i64).or_default() += 1;
+    }
+    let buckets: Vec<(i64, usize)> = counts.into_iter().rev().collect();
+    let mut parts: Vec<String> = buckets.iter().take(top).map(|(ms, n)| format!("{ms}: {n}")).collect();
+    let rest: usize = buckets.iter().skip(top).map(|(_, n)| n).sum();
+    if let Some((ms, _)) = buckets.get(top) {
+        parts.push(format!("≤{ms}: {rest}"));
+    }
+    parts.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +54,11 @@ mod tests {
         assert_eq!((s.min, s.median, s.p95, s.max), (1.0, 50.5, 95.0, 100.0));
         let s = summary(&[3.0, 1.0, 2.0]);
         assert_eq!((s.median, s.p95), (2.0, 3.0));
+    }
+
+    #[test]
+    fn histogram_slowest_first() {
+        assert_eq!(histogram(&[16.0, 17.0, 17.0, 33.0, 16.2, 15.0], 2), "33: 1, 17: 2, ≤16: 3");
+        assert_eq!(histogram(&[16.0], 3), "16: 1");
     }
 }

@@ -17,7 +17,8 @@
 //!   makes ("gnrl" finds "general"), the 50 most recent, no IPC and no rendering.
 //! - P6: the same window; the list scrolled 400 px per frame from top to bottom and back with
 //!   jumps to random places, frame deltas from requestAnimationFrame, and the most row elements
-//!   seen in the DOM at any frame.
+//!   seen in the DOM at any frame. `ROOMDECK_BENCH_CSS` adds a style sheet to that window first
+//!   (for trying a style change without a rebuild).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -33,7 +34,7 @@ use serde_json::{Value, json};
 
 use crate::Config;
 use crate::report::Row;
-use crate::stats::{Summary, summary};
+use crate::stats::{Summary, histogram, summary};
 use crate::sync::{Cached, ROOMS};
 
 const CTRL: &str = "\u{E009}";
@@ -79,11 +80,12 @@ fn processes() -> HashMap<u32, (u32, String)> {
     out
 }
 
-fn rss_kb(pid: u32) -> u64 {
+/// A line of /proc/PID/status in kB ("VmRSS", "RssAnon", "RssFile", "RssShmem").
+fn status_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:").and_then(|v| v.split_whitespace().next()?.parse().ok()))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':').and_then(|v| v.split_whitespace().next()?.parse().ok()))
         .unwrap_or(0)
 }
 
@@ -117,10 +119,17 @@ fn app_rss_mb(data_dir: &Path) -> Result<(f64, String)> {
     let mut parts: Vec<String> = Vec::new();
     let mut total = 0;
     for pid in app_tree(data_dir)? {
-        let kb = rss_kb(pid);
+        let kb = status_kb(pid, "VmRSS");
         total += kb;
         let name = procs.get(&pid).map(|(_, c)| c.as_str()).unwrap_or("?");
-        parts.push(format!("{name} {:.0}", kb as f64 / 1024.0));
+        let mb = |field: &str| status_kb(pid, field) as f64 / 1024.0;
+        parts.push(format!(
+            "{name} {:.0} (anon {:.0}, file {:.0}, shmem {:.0})",
+            kb as f64 / 1024.0,
+            mb("RssAnon"),
+            mb("RssFile"),
+            mb("RssShmem")
+        ));
     }
     Ok((total as f64 / 1024.0, parts.join(", ")))
 }
@@ -175,6 +184,39 @@ fn start_once(data: Option<&Path>, mark: &str, label: &str) -> Result<(f64, f64,
     h.launch()?;
     let at = mark_at(h.window(), mark, 60)?;
     let ms = at - h.launched_ms();
+    // Where the time went: every mark of the page, from the WebDriver request.
+    let marks = h.window().js(
+        "return performance.getEntriesByType('mark').filter(m => m.name.startsWith('roomdeck:'))
+           .map(m => [m.name.slice(9), performance.timeOrigin + m.startTime]);",
+        vec![],
+    )?;
+    let steps: Vec<String> = marks
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| Some(format!("{} {:.0}", m[0].as_str()?, m[1].as_f64()? - h.launched_ms())))
+        .collect();
+    // The pictures' requests (avatar: URLs): how many, when the first started and the last ended.
+    let pictures = h.window().js(
+        "const r = performance.getEntriesByType('resource').filter(e => e.name.includes('avatar'));
+         return r.length ? [r.length, performance.timeOrigin + Math.min(...r.map(e => e.startTime)),
+           performance.timeOrigin + Math.max(...r.map(e => e.responseEnd)),
+           Math.max(...r.map(e => e.duration))] : [0, 0, 0, 0];",
+        vec![],
+    )?;
+    let at = |i: usize| pictures.get(i).and_then(Value::as_f64).unwrap_or(0.0);
+    let pictures = if at(0) > 0.0 {
+        format!(
+            "; {} picture requests from {:.0} to {:.0} (longest {:.0} ms)",
+            at(0),
+            at(1) - h.launched_ms(),
+            at(2) - h.launched_ms(),
+            at(3)
+        )
+    } else {
+        String::new()
+    };
+    eprintln!("   {label}: {}{pictures}", steps.join(", "));
     let w = h.window();
     if data.is_some() {
         // Load the list as a user would look at it: to the end and back.
@@ -311,7 +353,7 @@ fn core_list_query(core: &Roomdeck, prefixes: &[String]) -> Result<Summary> {
 
 /// Types every word into the picker one key at a time; returns the page's keystroke timings.
 fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
-    w.js("window.__roomdeck.pickerTimings.length = 0;", vec![])?;
+    w.js("window.__roomdeck.pickerTimings.length = 0; window.__roomdeck.pickerParts.length = 0;", vec![])?;
     for word in words {
         w.chord(&[CTRL, "k"])?;
         let input = w.wait_for("#picker-input", 5)?;
@@ -324,6 +366,15 @@ fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
         w.wait(5, "the picker to close", |w| Ok((w.count("#picker")? == 0).then_some(())))?;
     }
     let v = w.js("return window.__roomdeck.pickerTimings.slice();", vec![])?;
+    let parts = w.js("return window.__roomdeck.pickerParts.slice();", vec![])?;
+    let part = |i: usize| -> Vec<f64> {
+        parts.as_array().into_iter().flatten().filter_map(|p| p.get(i).and_then(Value::as_f64)).collect()
+    };
+    let (answer, render, frame) = (summary(&part(0)), summary(&part(1)), summary(&part(2)));
+    eprintln!(
+        "   keystroke parts (median / p95 ms): input → answer {:.1} / {:.1}, rendering {:.1} / {:.1}, rendered → frame {:.1} / {:.1}",
+        answer.median, answer.p95, render.median, render.p95, frame.median, frame.p95
+    );
     Ok(v.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default())
 }
 
@@ -332,15 +383,23 @@ const done = arguments[arguments.length - 1];
 const list = document.querySelector('#room-list');
 const perf = window.__roomdeck;
 perf.frameTimes.length = 0;
-let maxRows = 0, frame = 0, dir = 1, seed = 7;
+let maxRows = 0, frame = 0, dir = 1, seed = 7, idle = [];
 const rand = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
 list.scrollTop = 0;
 perf.recordFrames = true;
+// The first 60 frames scroll nothing: the window's own frame rate, the floor for the rest.
+const still = () => {
+  if (++frame <= 60) { requestAnimationFrame(still); return; }
+  idle = perf.frameTimes.slice();
+  perf.frameTimes.length = 0;
+  frame = 0;
+  requestAnimationFrame(step);
+};
 const step = () => {
   maxRows = Math.max(maxRows, list.querySelectorAll('.room-row').length);
   if (++frame > 480) {
     perf.recordFrames = false;
-    done({ frames: perf.frameTimes.slice(), maxRows, end: list.scrollTop });
+    done({ frames: perf.frameTimes.slice(), idle, maxRows, end: list.scrollTop });
     return;
   }
   if (frame % 60 === 0) list.scrollTop = Math.floor(rand() * list.scrollHeight);
@@ -351,18 +410,22 @@ const step = () => {
   }
   requestAnimationFrame(step);
 };
-requestAnimationFrame(step);
+requestAnimationFrame(still);
 "#;
 
-fn scroll(w: &Window) -> Result<(Vec<f64>, u64)> {
+/// Scrolls the list: (frame times while scrolling, frame times of the still window before it,
+/// the most row elements seen).
+fn scroll(w: &Window) -> Result<(Vec<f64>, Vec<f64>, u64)> {
     let v = w.js_async(SCROLL, vec![])?;
-    let frames: Vec<f64> =
-        v["frames"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+    let numbers = |key: &str| -> Vec<f64> {
+        v[key].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+    };
+    let (frames, idle) = (numbers("frames"), numbers("idle"));
     let rows = v["maxRows"].as_u64().unwrap_or(u64::MAX);
-    if frames.len() < 100 {
-        bail!("only {} frames recorded: {v}", frames.len());
+    if frames.len() < 100 || idle.len() < 30 {
+        bail!("only {} frames ({} still) recorded: {v}", frames.len(), idle.len());
     }
-    Ok((frames, rows))
+    Ok((frames, idle, rows))
 }
 
 pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK> {
@@ -436,7 +499,8 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
     if !(cfg.wants("P5") || cfg.wants("P6")) {
         return Ok(HundredK { rows: vec![c1], notes: Vec::new() });
     }
-    let (mut keys, mut frames, mut max_rows, mut run_p95) = (Vec::new(), Vec::new(), 0u64, Vec::new());
+    let (mut keys, mut frames, mut idle, mut max_rows, mut run_p95) =
+        (Vec::new(), Vec::new(), Vec::new(), 0u64, Vec::new());
     let launches = cfg.runs.min(3);
     for run in 0..launches {
         let mut h = Harness::new("bench-100k")?;
@@ -444,32 +508,44 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
         h.launch()?;
         let w = h.window();
         w.wait(90, "100k rooms in the list", |w| Ok((shown_count(w) >= listed).then_some(())))?;
+        if let Ok(css) = std::env::var("ROOMDECK_BENCH_CSS") {
+            // Experiments: try a style change on the measured window without a rebuild.
+            w.js(
+                "const s = document.createElement('style'); s.textContent = arguments[0]; document.head.append(s);",
+                vec![json!(css)],
+            )?;
+        }
         std::thread::sleep(Duration::from_secs(2));
         let k = type_words(w, &words)?;
         if k.len() < prefixes.len() / 2 {
             bail!("{} keystroke timings for {} keystrokes", k.len(), prefixes.len());
         }
-        let (f, rows) = scroll(w)?;
-        let (ks, fs) = (summary(&k), summary(&f));
+        let (f, still, rows) = scroll(w)?;
+        let (ks, fs, is) = (summary(&k), summary(&f), summary(&still));
         eprintln!(
-            "   run {}: keystroke median {:.1} ms p95 {:.1} ms ({}); frame median {:.1} ms p95 {:.1} ms ({} frames), {rows} rows max",
+            "   run {}: keystroke median {:.1} ms p95 {:.1} ms ({}); frame median {:.1} ms p95 {:.1} ms ({} frames; {}), {rows} rows max; still window: frame median {:.1} ms p95 {:.1} ms ({})",
             run + 1,
             ks.median,
             ks.p95,
             ks.n,
             fs.median,
             fs.p95,
-            fs.n
+            fs.n,
+            histogram(&f, 4),
+            is.median,
+            is.p95,
+            histogram(&still, 3)
         );
         run_p95.push((ks.p95, fs.p95));
         keys.extend(k);
         frames.extend(f);
+        idle.extend(still);
         max_rows = max_rows.max(rows);
         if run + 1 == launches {
             h.screenshot("scrolled");
         }
     }
-    let (k, f) = (summary(&keys), summary(&frames));
+    let (k, f, still) = (summary(&keys), summary(&frames), summary(&idle));
     let kr: Vec<f64> = run_p95.iter().map(|r| r.0).collect();
     let fr: Vec<f64> = run_p95.iter().map(|r| r.1).collect();
     let ratio = k.p95 / bare.p95;
@@ -487,19 +563,32 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
             "Window: input event → IPC → fuzzy match over every room (nucleo) → rows rendered → next frame. Bare: `SELECT … WHERE name_fold LIKE '%g%n%r%l%' ORDER BY last_activity_ms DESC LIMIT 50` with rusqlite on the same file, every prefix of the same words, 10 times.".into(),
         ],
     };
+    // WebKit gives frame times in whole milliseconds (its timers are coarsened): a frame on time
+    // at 60 Hz (16.67 ms) then reads 16 or 17 ms, and so does every frame of the still window.
+    // The budget is compared at the resolution the samples have.
+    let whole_ms = frames.iter().all(|f| f.fract() == 0.0);
+    let budget = if whole_ms { (1000.0f64 / 60.0).ceil() } else { 1000.0 / 60.0 };
     let p6 = Row {
         id: "P6",
         what: "scrolling 100k rooms in the window".into(),
         value: format!("p95 frame {:.1} ms, {max_rows} rows max", f.p95),
         spread: format!("p95 per launch {}", summary(&fr).spread("ms")),
-        baseline: "60 Hz frame (16.7 ms)".into(),
+        baseline: format!("60 Hz frame (16.7 ms); still window p95 {:.1} ms", still.p95),
         ratio: format!("{:.2}×", f.p95 / 16.7),
         target: "p95 ≤ 16.7 ms, ≤ 100 rows".into(),
-        pass: f.p95 <= 16.7 && max_rows <= 100,
-        notes: vec![format!(
-            "{} frames over {launches} launches: 400 px per frame down and up, a jump to a random place every 60th frame; median frame {:.1} ms, max {:.1} ms.",
-            f.n, f.median, f.max
-        )],
+        pass: f.p95 <= budget && max_rows <= 100,
+        notes: vec![
+            if whole_ms {
+                "The page's frame times come in whole milliseconds: a 16.7 ms frame reads as 16 or 17 ms, so the 60 Hz budget is compared at that resolution (p95 ≤ 17 ms).".to_string()
+            } else {
+                "Frame times with sub-millisecond resolution: the budget is 16.7 ms.".to_string()
+            },
+            format!(
+                "{} frames over {launches} launches: 400 px per frame down and up, a jump to a random place every 60th frame; median frame {:.1} ms, max {:.1} ms. Before scrolling, the same window with nothing moving: median frame {:.1} ms, p95 {:.1} ms ({} frames), what this display gives at best.",
+                f.n, f.median, f.max, still.median, still.p95, still.n
+            ),
+            format!("Frames by whole ms, slowest first: {}.", histogram(&frames, 6)),
+        ],
     };
     Ok(HundredK { rows: vec![p5, p6, c1], notes: Vec::new() })
 }

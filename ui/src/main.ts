@@ -13,8 +13,8 @@ import { InfoPanel } from "./infopanel";
 import { installShortcuts } from "./keyboard";
 import { markOnce } from "./perf";
 import { Picker } from "./picker";
-import { RoomList } from "./roomlist";
-import { accountLabel, SETTING_SIDEBAR, SETTING_SORT, store } from "./state";
+import { dropPrefetched, prefetchFirstPage, RoomList } from "./roomlist";
+import { accountLabel, defaultQuery, SETTING_SIDEBAR, SETTING_SORT, store } from "./state";
 import { announce, statusRegion } from "./status";
 
 const NARROW = "(max-width: 760px)";
@@ -321,6 +321,7 @@ async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
     api.getSetting(SETTING_SIDEBAR).catch(() => null),
     subscribed,
   ]);
+  markOnce("roomdeck:accounts-loaded");
   const q = store.get().query;
   store.update({
     accounts,
@@ -328,6 +329,8 @@ async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
     sidebarCollapsed: collapsed === "1",
     query: sort === "name" || sort === "activity" ? { ...q, sort } : q,
   });
+  // The list asked for its first page just now (if there are accounts): later ones are fresh.
+  dropPrefetched();
   // The end-to-end harness waits for this.
   root.dataset.ready = "app";
 }
@@ -335,7 +338,11 @@ async function startApp(root: HTMLElement, info: AppInfo): Promise<void> {
 async function main(): Promise<void> {
   const root = document.getElementById("app");
   if (!root) return;
+  markOnce("roomdeck:script-started");
   document.body.append(statusRegion());
+  // The list's first page with the default order, asked for beside the first calls below; used
+  // when the saved settings ask for the same rooms (see prefetchFirstPage).
+  prefetchFirstPage(defaultQuery());
   let info: AppInfo;
   try {
     info = await api.appInfo();
@@ -345,6 +352,7 @@ async function main(): Promise<void> {
   }
   document.documentElement.dataset.platform = info.platform;
   if (info.pick_mode) {
+    dropPrefetched();
     startPickMode();
     return;
   }

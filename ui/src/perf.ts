@@ -5,6 +5,8 @@
 
 export interface RoomdeckPerf {
   pickerTimings: number[];
+  /** Per keystroke: [input → answer, rendering, rendered → next frame] in ms. */
+  pickerParts: [number, number, number][];
   frameTimes: number[];
   recordFrames: boolean;
   /** When an array: every IPC answer and event, as JSON (see api.ts). */
@@ -22,7 +24,11 @@ function create(): RoomdeckPerf {
   let last = 0;
   // One loop at a time: toggling quickly must not leave an old loop running next to a new one.
   let loop = 0;
-  const perf = { pickerTimings: [] as number[], frameTimes: [] as number[] } as RoomdeckPerf;
+  const perf = {
+    pickerTimings: [] as number[],
+    pickerParts: [] as [number, number, number][],
+    frameTimes: [] as number[],
+  } as RoomdeckPerf;
   const start = (): void => {
     const id = ++loop;
     const tick = (t: number): void => {

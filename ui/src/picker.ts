@@ -161,13 +161,18 @@ export class Picker {
     api.pick(q, PICKER_LIMIT).then(
       (hits) => {
         if (seq !== this.seq) return;
+        const answered = performance.now();
         this.render(hits, q);
+        const rendered = performance.now();
         const done = this.pendingInputs.filter((p) => p.seq <= seq);
         this.pendingInputs = this.pendingInputs.filter((p) => p.seq > seq);
         if (done.length) {
           requestAnimationFrame(() => {
             const now = performance.now();
-            for (const p of done) perf.pickerTimings.push(now - p.start);
+            for (const p of done) {
+              perf.pickerTimings.push(now - p.start);
+              perf.pickerParts.push([answered - p.start, rendered - answered, now - rendered]);
+            }
           });
         }
       },

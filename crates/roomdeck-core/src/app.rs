@@ -492,6 +492,12 @@ impl Roomdeck {
         }
     }
 
+    /// Lets go of caches that only background work filled (SQLite's page caches). The app
+    /// calls it once a sync and thumbnail pass are done; the next query refills what it needs.
+    pub fn release_memory(&self) -> Result<()> {
+        self.store.shrink_memory()
+    }
+
     /// Syncs every account concurrently.
     pub async fn sync_all(&self) -> Vec<SyncReport> {
         let ids: Vec<String> = self.accounts().map(|a| a.into_iter().map(|a| a.id).collect()).unwrap_or_default();
@@ -664,19 +670,15 @@ impl Roomdeck {
 
     /// Makes thumbnails for up to `limit` cached originals that have none (background work after
     /// a sync, so the first scroll through the list is instant). Returns how many were made.
+    /// The order is the store's (`keys_without_thumbnails`): what the window shows first is
+    /// made first. One query: the order is worked out once, not per chunk.
     pub async fn warm_thumbnails(&self, limit: usize) -> Result<usize> {
+        let keys = self.store.keys_without_thumbnails(limit)?;
         let mut made = 0;
-        while made < limit {
-            let keys = self.store.keys_without_thumbnails(64.min(limit - made))?;
-            if keys.is_empty() {
-                break;
-            }
-            for k in keys {
-                if self.thumbnail_for_key(&k, ThumbSize::Small).await?.is_none() {
-                    // Unusable originals are marked by thumbnail_for_key; move on.
-                }
-                made += 1;
-            }
+        for k in keys {
+            // Unusable originals are marked by thumbnail_for_key and skipped from then on.
+            let _ = self.thumbnail_for_key(&k, ThumbSize::Small).await?;
+            made += 1;
         }
         Ok(made)
     }
@@ -716,15 +718,13 @@ impl Roomdeck {
     /// Fuzzy-matches every room; best first.
     pub fn pick(&self, query: &str, limit: usize) -> Result<Vec<PickerHit>> {
         let hits = self.picker_index()?.search(query, limit.min(200));
-        let ids: Vec<(String, String)> = hits.iter().map(|h| (h.account.clone(), h.remote_id.clone())).collect();
-        let rows = self.store.room_rows_by_ids(&ids)?;
-        let mut by_id: HashMap<String, crate::model::RoomRow> = rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let pks: Vec<i64> = hits.iter().map(|h| h.pk).collect();
+        // A room removed since the index was built is skipped (its change rebuilds the index).
+        let rows = self.store.room_rows_by_pks(&pks)?;
         Ok(hits
             .into_iter()
-            .filter_map(|h| {
-                let row = by_id.remove(&crate::model::room_id(&h.account, &h.remote_id))?;
-                Some(PickerHit { row, score: h.score, positions: h.positions })
-            })
+            .zip(rows)
+            .filter_map(|(h, row)| Some(PickerHit { row: row?, score: h.score, positions: h.positions }))
             .collect())
     }
 }

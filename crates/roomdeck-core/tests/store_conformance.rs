@@ -136,7 +136,14 @@ fn queries_filter_sort_and_search(s: &dyn Store) {
     assert_eq!(search("*"), ids(s, &q), "a search without words filters nothing");
     let page = s.query_rooms(&q, 1, 2).unwrap();
     assert_eq!((page.total, page.rows.len(), page.rows[0].remote_id.as_str()), (5, 2, "v1"));
-    assert_eq!(s.picker_entries().unwrap().len(), 7);
+    let entries = s.picker_entries().unwrap();
+    assert_eq!(entries.len(), 7);
+    // The picker's keys find the same rooms again, in the order asked; a missing key is None.
+    let pks: Vec<i64> = entries.iter().rev().map(|e| e.0).chain([i64::MAX]).collect();
+    let rows = s.room_rows_by_pks(&pks).unwrap();
+    let names: Vec<Option<String>> = rows.into_iter().map(|r| r.map(|r| r.name)).collect();
+    let want: Vec<Option<String>> = entries.iter().rev().map(|e| Some(e.1.clone())).chain([None]).collect();
+    assert_eq!(names, want);
 }
 
 fn members_are_replaced_and_ordered(s: &dyn Store) {
@@ -192,6 +199,37 @@ fn avatars_follow_versions_failures_and_the_cap(s: &dyn Store) {
     assert_eq!(s.avatar_bytes().unwrap(), 0);
     assert!(!s.room_row(&a, "p").unwrap().unwrap().has_avatar);
     assert!(s.avatar_job_for(&key, 2000).unwrap().is_some(), "fetched again on demand");
+}
+
+/// Background thumbnails start with what the window shows first: pictures shown since they were
+/// fetched, then those of the most recently active rooms.
+fn thumbnails_start_at_the_top_of_the_list(s: &dyn Store) {
+    let a = account(s, Family::Rocketchat);
+    let pictured = |id: &str, activity: i64| {
+        let mut r = room(id, id, activity);
+        r.avatar = AvatarSource::Remote { path: format!("avatar/room/{id}"), version: Some("v1".into()) };
+        r
+    };
+    let rooms = vec![pictured("old", 10), pictured("newest", 300), pictured("shown", 5), pictured("mid", 200)];
+    s.apply_batch(&a, &Batch { rooms, ..Batch::default() }, 1).unwrap();
+    let jobs = s.avatar_jobs(&a, 2, 100).unwrap();
+    assert_eq!(jobs.len(), 4);
+    // Fetched in list order reversed (later fetches have later times), as a sync may do.
+    for (i, job) in jobs.iter().rev().enumerate() {
+        let img = AvatarUpdate::Image {
+            content_type: "image/jpeg".into(),
+            original: Some(vec![1; 10]),
+            small: None,
+            large: None,
+            last_modified: None,
+        };
+        s.store_avatar(&job.key, Some("v1"), &img, 100 + i as i64).unwrap();
+    }
+    let key_of = |id: &str| jobs.iter().find(|j| j.key.ends_with(id)).unwrap().key.clone();
+    s.touch_avatars(&[key_of("shown")], 1000).unwrap();
+    let order: Vec<String> = s.keys_without_thumbnails(10).unwrap();
+    assert_eq!(order, vec![key_of("shown"), key_of("newest"), key_of("mid"), key_of("old")]);
+    assert_eq!(s.keys_without_thumbnails(2).unwrap(), vec![key_of("shown"), key_of("newest")]);
 }
 
 /// A search matching thousands of rooms is answered from bitmaps, a rare one by SQL: with any
@@ -314,6 +352,7 @@ fn run_suite(make: impl Fn() -> SqliteStore) {
     members_are_replaced_and_ordered(&make());
     avatars_follow_versions_failures_and_the_cap(&make());
     big_searches_page_like_small_ones(&make());
+    thumbnails_start_at_the_top_of_the_list(&make());
 }
 
 #[test]

@@ -169,7 +169,8 @@ pub trait Store: Send + Sync {
     /// The avatar key of a room (`account:remote`), or of a user of an account.
     fn room_avatar_key(&self, account: &str, room: &str) -> Result<Option<String>>;
     fn user_avatar_key(&self, account: &str, user: &str) -> Result<Option<String>>;
-    /// Keys with an original but no thumbnails yet.
+    /// Keys with an original but no thumbnails yet: pictures shown since their fetch first,
+    /// then those of the most recently active rooms.
     fn keys_without_thumbnails(&self, limit: usize) -> Result<Vec<String>>;
     fn touch_avatars(&self, keys: &[String], now_ms: i64) -> Result<()>;
     /// Evicts least-recently-used avatar bytes until the total is under `max_bytes`.
@@ -182,9 +183,10 @@ pub trait Store: Send + Sync {
     fn room_info(&self, account: &str, remote_id: &str, member_limit: usize) -> Result<Option<RoomInfo>>;
     /// (account, remote id, raw JSON, kind) of a room, for member and info calls.
     fn room_ref(&self, account: &str, remote_id: &str) -> Result<Option<crate::family::RoomRef>>;
-    /// Every room's picker entry: (account, remote id, name, last activity).
-    fn picker_entries(&self) -> Result<Vec<(String, String, String, i64)>>;
-    fn room_rows_by_ids(&self, ids: &[(String, String)]) -> Result<Vec<RoomRow>>;
+    /// Every room's picker entry: (store key, name, last activity).
+    fn picker_entries(&self) -> Result<Vec<(i64, String, i64)>>;
+    /// The rooms with these store keys, in the same order (`None` for a key that is gone).
+    fn room_rows_by_pks(&self, pks: &[i64]) -> Result<Vec<Option<RoomRow>>>;
     fn room_count(&self) -> Result<i64>;
     fn integrity_check(&self) -> Result<String>;
 }

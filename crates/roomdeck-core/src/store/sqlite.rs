@@ -158,6 +158,16 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Gives back the page caches of both connections (up to 16 MB each): the app calls it
+    /// when its start-up work is done, so an idle window does not keep the pages a sync read.
+    pub fn shrink_memory(&self) -> Result<()> {
+        self.w().execute_batch("PRAGMA shrink_memory;")?;
+        if let Some(r) = &self.reader {
+            lock(r).execute_batch("PRAGMA shrink_memory;")?;
+        }
+        Ok(())
+    }
+
     /// Forces a WAL checkpoint (tests that read the file directly).
     pub fn checkpoint(&self) -> Result<()> {
         self.w().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
@@ -1179,8 +1189,17 @@ impl Store for SqliteStore {
 
     fn keys_without_thumbnails(&self, limit: usize) -> Result<Vec<String>> {
         let conn = self.r();
+        // Pictures shown since they were fetched come first (last_used_ms moves past fetched_ms
+        // when the window shows one), then the pictures of the most recently active rooms: the
+        // top of the list, what the next start shows first. A fetch sets last_used_ms too, so
+        // ordering by it alone made the last pictures fetched (the least active rooms) first.
         let mut stmt = conn.prepare_cached(
-            "SELECT key FROM avatars WHERE state = 'ok' AND original IS NOT NULL AND small IS NULL ORDER BY last_used_ms DESC LIMIT ?1",
+            "SELECT a.key FROM avatars a
+             WHERE a.state = 'ok' AND a.original IS NOT NULL AND a.small IS NULL
+             ORDER BY a.last_used_ms > coalesce(a.fetched_ms, 0) DESC,
+                      (SELECT max(r.last_activity_ms) FROM rooms r WHERE r.avatar_key = a.key) DESC,
+                      a.last_used_ms DESC
+             LIMIT ?1",
         )?;
         let keys = stmt.query_map([limit as i64], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(keys)
@@ -1336,25 +1355,19 @@ impl Store for SqliteStore {
         }))
     }
 
-    fn picker_entries(&self) -> Result<Vec<(String, String, String, i64)>> {
+    fn picker_entries(&self) -> Result<Vec<(i64, String, i64)>> {
         let conn = self.r();
-        let mut stmt = conn.prepare("SELECT account_id, remote_id, name, last_activity_ms FROM rooms")?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = conn.prepare("SELECT pk, name, last_activity_ms FROM rooms")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
-    fn room_rows_by_ids(&self, ids: &[(String, String)]) -> Result<Vec<RoomRow>> {
+    fn room_rows_by_pks(&self, pks: &[i64]) -> Result<Vec<Option<RoomRow>>> {
         let conn = self.r();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM {ROW_FROM} WHERE r.account_id = ?1 AND r.remote_id = ?2"
-        ))?;
-        let mut out = Vec::with_capacity(ids.len());
-        for (a, r) in ids {
-            if let Some(row) = stmt.query_row(params![a, r], row_from).optional()? {
-                out.push(row);
-            }
+        let mut stmt = conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM {ROW_FROM} WHERE r.pk = ?1"))?;
+        let mut out = Vec::with_capacity(pks.len());
+        for pk in pks {
+            out.push(stmt.query_row([pk], row_from).optional()?);
         }
         Ok(out)
     }
