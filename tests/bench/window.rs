@@ -196,25 +196,33 @@ fn start_once(data: Option<&Path>, mark: &str, label: &str) -> Result<(f64, f64,
         .flatten()
         .filter_map(|m| Some(format!("{} {:.0}", m[0].as_str()?, m[1].as_f64()? - h.launched_ms())))
         .collect();
-    // The pictures' requests (avatar: URLs): how many, when the first started and the last ended.
-    let pictures = h.window().js(
-        "const r = performance.getEntriesByType('resource').filter(e => e.name.includes('avatar'));
-         return r.length ? [r.length, performance.timeOrigin + Math.min(...r.map(e => e.startTime)),
-           performance.timeOrigin + Math.max(...r.map(e => e.responseEnd)),
-           Math.max(...r.map(e => e.duration))] : [0, 0, 0, 0];",
+    // The pictures asked for by then: how many, when the first was asked for, when the last
+    // arrived, and how long one took (from its src to its load event).
+    let timings = h.window().js(
+        "return window.__roomdeck.pictureTimings.map(([a, b]) => [performance.timeOrigin + a, performance.timeOrigin + b]);",
         vec![],
     )?;
-    let at = |i: usize| pictures.get(i).and_then(Value::as_f64).unwrap_or(0.0);
-    let pictures = if at(0) > 0.0 {
-        format!(
-            "; {} picture requests from {:.0} to {:.0} (longest {:.0} ms)",
-            at(0),
-            at(1) - h.launched_ms(),
-            at(2) - h.launched_ms(),
-            at(3)
-        )
-    } else {
+    let spans: Vec<(f64, f64)> = timings
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((t.get(0)?.as_f64()?, t.get(1)?.as_f64()?)))
+        .filter(|(_, end)| *end <= at + 1.0)
+        .collect();
+    let pictures = if spans.is_empty() {
         String::new()
+    } else {
+        let first = spans.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+        let last = spans.iter().map(|s| s.1).fold(0.0, f64::max);
+        let each = summary(&spans.iter().map(|s| s.1 - s.0).collect::<Vec<_>>());
+        format!(
+            "; {} pictures asked for from {:.0}, the last in at {:.0} (each {:.0} ms median, {:.0} max)",
+            spans.len(),
+            first - h.launched_ms(),
+            last - h.launched_ms(),
+            each.median,
+            each.max
+        )
     };
     eprintln!("   {label}: {}{pictures}", steps.join(", "));
     let w = h.window();

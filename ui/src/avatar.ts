@@ -4,6 +4,7 @@
  * virtual-list row never asks for them again while scrolling.
  */
 import { h, setAttr, setText } from "./dom";
+import { perf } from "./perf";
 
 /** Pleasant, mid-tone colours that keep white initials readable in both themes. */
 const PALETTE = [
@@ -100,14 +101,27 @@ export function setAvatar(box: AvatarBox, url: string | null, name: string, colo
       box.img = null;
     }
   });
+  const asked = performance.now();
+  const timed = (): void => {
+    if (perf.pictureTimings.length < 200) perf.pictureTimings.push([asked, performance.now()]);
+  };
+  img.addEventListener("load", timed, { once: true });
+  img.addEventListener("error", timed, { once: true });
   setAttr(img, "src", want);
   box.img = img;
   box.el.appendChild(img);
 }
 
-/** Waits until every avatar picture under `root` has decoded or failed (for the paint mark). */
-export function avatarsSettled(root: ParentNode): Promise<void> {
-  const imgs = Array.from(root.querySelectorAll<HTMLImageElement>("img.avatar"));
+/**
+ * Waits until every avatar picture in sight under `root` (a scrolling element: rows bound below
+ * its bottom edge are not in the first painted list) has loaded or failed (for the paint mark).
+ */
+export function avatarsSettled(root: HTMLElement): Promise<void> {
+  const view = root.getBoundingClientRect();
+  const imgs = Array.from(root.querySelectorAll<HTMLImageElement>("img.avatar")).filter((img) => {
+    const r = img.getBoundingClientRect();
+    return r.bottom > view.top && r.top < view.bottom;
+  });
   return Promise.all(
     imgs.map((img) =>
       img.complete

@@ -7,6 +7,8 @@ export interface RoomdeckPerf {
   pickerTimings: number[];
   /** Per keystroke: [input → answer, rendering, rendered → next frame] in ms. */
   pickerParts: [number, number, number][];
+  /** The first 200 avatar pictures: [src set, loaded or failed] (performance.now()). */
+  pictureTimings: [number, number][];
   frameTimes: number[];
   recordFrames: boolean;
   /** When an array: every IPC answer and event, as JSON (see api.ts). */
@@ -27,6 +29,7 @@ function create(): RoomdeckPerf {
   const perf = {
     pickerTimings: [] as number[],
     pickerParts: [] as [number, number, number][],
+    pictureTimings: [] as [number, number][],
     frameTimes: [] as number[],
   } as RoomdeckPerf;
   const start = (): void => {

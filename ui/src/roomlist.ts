@@ -21,6 +21,7 @@ export const ROW_HEIGHT = 56;
 export const PAGE_SIZE = 100;
 const MAX_CACHED_PAGES = 40;
 const MAX_INFLIGHT = 4;
+const READ_AHEAD = PAGE_SIZE / 2;
 
 interface Page {
   rows: RoomRow[];
@@ -82,7 +83,8 @@ export class RoomPager {
   private want: [number, number] = [0, 0];
 
   constructor(
-    private readonly onData: (kind: "reset" | "pages") => void,
+    /** "reset": a new query's first page; "pages": page `page` arrived. */
+    private readonly onData: (kind: "reset" | "pages", page: number) => void,
     private readonly onError: (e: ApiError) => void,
   ) {}
 
@@ -116,7 +118,7 @@ export class RoomPager {
         this.pages.set(0, { rows: page.rows, epoch: this.epoch });
         this.total = page.total;
         this.ready = true;
-        this.onData("reset");
+        this.onData("reset", 0);
         this.ensure(this.want[0], this.want[1]);
       },
       (e: ApiError) => {
@@ -137,8 +139,10 @@ export class RoomPager {
   ensure(first: number, last: number): void {
     this.want = [first, last];
     if (this.resetting || !this.ready) return;
-    const p0 = Math.floor(first / PAGE_SIZE);
-    const p1 = Math.floor(Math.max(first, last - 1) / PAGE_SIZE);
+    // Half a page of read-ahead on each side: while scrolling, the next page arrives before its
+    // rows come into sight (no skeleton rows, no second render of the same rows).
+    const p0 = Math.floor(Math.max(0, first - READ_AHEAD) / PAGE_SIZE);
+    const p1 = Math.floor((Math.max(first, last - 1) + READ_AHEAD) / PAGE_SIZE);
     for (let p = p0; p <= p1; p++) {
       if (this.inflight.size >= MAX_INFLIGHT) break;
       const page = this.pages.get(p);
@@ -161,7 +165,7 @@ export class RoomPager {
         if (!old || old.epoch <= epoch) this.pages.set(p, { rows: page.rows, epoch });
         this.total = page.total;
         this.evict();
-        this.onData("pages");
+        this.onData("pages", p);
         this.ensure(this.want[0], this.want[1]);
       },
       (e: ApiError) => {
@@ -247,7 +251,7 @@ export class RoomList {
     this.empty = h("div", { class: "list-empty", hidden: true }, icon("search", "list-empty-icon"), this.emptyTitle, this.emptyBody, this.emptyClear);
     this.root = h("div", { class: "list-wrap" }, this.listbox, this.empty);
     this.pager = new RoomPager(
-      (kind) => this.onData(kind),
+      (kind, page) => this.onData(kind, page),
       (e) => announce(`Could not load rooms: ${e.message}`, "error"),
     );
     this.list = new VirtualList({
@@ -366,7 +370,7 @@ export class RoomList {
     store.update({ query: { ...defaultQuery(), sort: q.sort } });
   }
 
-  private onData(kind: "reset" | "pages"): void {
+  private onData(kind: "reset" | "pages", page: number): void {
     if (!this.painted && this.pager.total > 0) markOnce("roomdeck:first-page");
     const total = this.pager.total;
     this.list.setTotal(total);
@@ -387,6 +391,7 @@ export class RoomList {
         });
       }
     } else {
+      const selectedBefore = this.selectedIndex;
       if (this.selectedId) {
         const cur = this.selectedIndex >= 0 ? this.pager.get(this.selectedIndex) : undefined;
         if (!cur || cur.id !== this.selectedId) {
@@ -396,7 +401,13 @@ export class RoomList {
       } else if (this.selectedIndex >= 0) {
         this.selectedId = this.pager.get(this.selectedIndex)?.id ?? null;
       }
-      this.list.invalidateAll();
+      // Only the rows this page fills (a page read ahead of the scroll touches none), and the
+      // rows that gain or lose the selection.
+      this.list.invalidateRange(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+      if (this.selectedIndex !== selectedBefore) {
+        if (selectedBefore >= 0) this.list.invalidate(selectedBefore);
+        if (this.selectedIndex >= 0) this.list.invalidate(this.selectedIndex);
+      }
     }
   }
 

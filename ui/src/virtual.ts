@@ -87,6 +87,18 @@ export class VirtualList {
     this.schedule();
   }
 
+  /** Re-render the bound rows in [from, to) (their data arrived); nothing if none is bound. */
+  invalidateRange(from: number, to: number): void {
+    let any = false;
+    for (const i of this.bound.keys()) {
+      if (i >= from && i < to) {
+        this.dirty.add(i);
+        any = true;
+      }
+    }
+    if (any) this.schedule();
+  }
+
   /** The row element currently showing `index`, if any. */
   rowAt(index: number): HTMLElement | undefined {
     return this.bound.get(index)?.el;

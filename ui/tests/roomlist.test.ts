@@ -86,6 +86,33 @@ describe("virtual room list", () => {
     expect(mock.calls.length).toBeLessThan(10);
   });
 
+  it("reads the next page ahead of the scroll, and its arrival re-renders no row in sight", async () => {
+    const list = mount();
+    await settle();
+    list.virtual.flush();
+    // Rows 0–~20 are bound; page 1 (rows 100–199) is not needed yet.
+    expect(mock.calls.map((c) => c.offset)).toEqual([0]);
+    // Scrolled so the bound rows end past row 50: half a page ahead reaches page 1.
+    list.listbox.scrollTop = 45 * ROW_HEIGHT;
+    list.virtual.flush();
+    const names = () => visibleRows().map((r) => r.querySelector(".room-name") as HTMLElement);
+    const before = names();
+    const writes = vi.fn();
+    const observer = new MutationObserver((m) => writes(m.length));
+    for (const n of before) observer.observe(n, { childList: true, characterData: true, subtree: true });
+    await settle();
+    list.virtual.flush();
+    expect(mock.calls.map((c) => c.offset)).toEqual([0, 100]);
+    await settle();
+    observer.disconnect();
+    expect(writes).not.toHaveBeenCalled();
+    // Scrolling into page 1 shows its rows at once: no skeletons.
+    list.listbox.scrollTop = 110 * ROW_HEIGHT;
+    list.virtual.flush();
+    expect(visibleRows().some((r) => r.classList.contains("skeleton"))).toBe(false);
+    expect(visibleRows().map((r) => r.dataset.id)).toContain("acc:r115");
+  });
+
   it("leaves no stale rows in the DOM when the result set shrinks", async () => {
     const list = mount();
     await settle();
