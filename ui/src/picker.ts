@@ -53,6 +53,9 @@ interface PickerRow {
   account: HTMLElement;
   dot: HTMLElement;
   time: HTMLElement;
+  /** What `name` and `kindIcon` show now: typing mostly reorders the same rooms, and a row
+   * whose name, matched letters and kind did not change keeps its nodes. */
+  shown: { name: string; positions: string; kind: string } | null;
 }
 
 export interface PickerOptions {
@@ -200,7 +203,7 @@ export class Picker {
       h("span", { class: "picker-main" }, h("span", { class: "picker-line" }, kindIconEl, name), h("span", { class: "picker-sub" }, dot, account, kind)),
       time,
     );
-    return { el, avatar, name, kind, kindIcon: kindIconEl, account, dot, time };
+    return { el, avatar, name, kind, kindIcon: kindIconEl, account, dot, time, shown: null };
   }
 
   private render(hits: PickerHit[], q: string): void {
@@ -218,8 +221,12 @@ export class Picker {
       if (r.el.parentNode !== this.listbox) this.listbox.appendChild(r.el);
       r.el.dataset.id = row.id;
       setAvatar(r.avatar, roomAvatarUrl(row, "small"), row.name, row.id);
-      r.name.replaceChildren(...highlight(row.name, hit.positions));
-      r.kindIcon.replaceChildren(kindIcon(row.kind));
+      const positions = hit.positions.join(",");
+      if (r.shown?.name !== row.name || r.shown.positions !== positions) {
+        r.name.replaceChildren(...highlight(row.name, hit.positions));
+      }
+      if (r.shown?.kind !== row.kind) r.kindIcon.replaceChildren(kindIcon(row.kind));
+      r.shown = { name: row.name, positions, kind: row.kind };
       setText(r.kind, `· ${KIND_LABEL[row.kind]}`);
       const account = accounts.find((a) => a.id === row.account);
       const color = account?.color ?? colorFor(row.account);

@@ -86,6 +86,32 @@ describe("picker dialog", () => {
     expect(document.getElementById("picker")).toBeNull();
   });
 
+  it("keeps a row's name nodes when the same name and matches come back, and redraws them when they change", async () => {
+    const picker = new Picker({ pickMode: false, onPick: () => undefined });
+    mock.answers.set("", { hits: [hit(1, "design"), hit(2, "devops")], delay: 0 });
+    mock.answers.set("d", { hits: [hit(1, "design", [0]), hit(2, "devops", [0])], delay: 0 });
+    mock.answers.set("de", { hits: [hit(1, "design", [0, 1]), hit(2, "devops", [0])], delay: 0 });
+    picker.open();
+    await settle();
+    const input = document.getElementById("picker-input") as HTMLInputElement;
+    const type = async (q: string): Promise<void> => {
+      input.value = q;
+      input.dispatchEvent(new Event("input"));
+      await new Promise((r) => setTimeout(r, 10));
+    };
+    await type("d");
+    const names = () => Array.from(document.querySelectorAll<HTMLElement>(".picker-row .picker-name"));
+    const marksBefore = names().map((n) => n.querySelector("mark"));
+    await type("de");
+    const marksAfter = names().map((n) => n.querySelector("mark"));
+    expect(marksAfter[0]).not.toBe(marksBefore[0]);
+    expect(marksAfter[0]?.textContent).toBe("de");
+    // Same room, same name, same matched letters: the very same nodes.
+    expect(marksAfter[1]).toBe(marksBefore[1]);
+    expect(marksAfter[1]?.textContent).toBe("d");
+    picker.close();
+  });
+
   it("closes on Escape and records a timing per keystroke", async () => {
     const picker = new Picker({ pickMode: false, onPick: () => undefined });
     picker.open();
