@@ -3,7 +3,7 @@
 //! tauri-driver, exactly as the end-to-end tests run the debug one.
 //!
 //! - P1: from the moment WebDriver is asked to start the app to the page's
-//!   `roomdeck:list-painted` mark (set one frame after the first rows' pictures are decoded) with
+//!   `roomdeck:list-painted` mark (set one frame after the pictures of the rows in sight have loaded) with
 //!   10k cached rooms, against `roomdeck:shell-painted` (the first frame) of the same app with an
 //!   empty data directory. Both clocks are the system clock (`performance.timeOrigin`). Runs
 //!   alternate, empty then cached; the file cache is warm for both.
@@ -279,7 +279,7 @@ pub fn cold_start_and_memory(cfg: &Config, cached: &Cached) -> Result<(Row, Row)
         target: "≤ 1.25×".into(),
         pass: ratio <= 1.25,
         notes: vec![
-            "From the WebDriver request that starts the app to the page's mark. The data directory is P2's, as the app leaves it after a sync (up to 5000 thumbnails made by its background pass); the server is up, so the app re-syncs once it has painted.".into(),
+            "From the WebDriver request that starts the app to the page's mark (one frame after the pictures of the rows in sight have loaded; rows bound below the window are not waited for). The data directory is P2's, as the app leaves it after a sync (up to 5000 thumbnails made by its background pass); the server is up, so the app re-syncs once it has painted.".into(),
             format!("Empty window spread: {}.", e.spread("ms")),
         ],
     };
