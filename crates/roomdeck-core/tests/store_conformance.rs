@@ -161,6 +161,17 @@ fn members_are_replaced_and_ordered(s: &dyn Store) {
     assert_eq!(s.room_info(&a, "m", 100).unwrap().unwrap().members.len(), 1);
 }
 
+/// A fetched picture: `len` bytes of original, no thumbnails yet.
+fn jpeg_original(len: usize) -> AvatarUpdate {
+    AvatarUpdate::Image {
+        content_type: "image/jpeg".into(),
+        original: Some(vec![1; len]),
+        small: None,
+        large: None,
+        last_modified: None,
+    }
+}
+
 fn avatars_follow_versions_failures_and_the_cap(s: &dyn Store) {
     let a = account(s, Family::Rocketchat);
     let mut r = room("p", "pictured", 1);
@@ -170,14 +181,7 @@ fn avatars_follow_versions_failures_and_the_cap(s: &dyn Store) {
     let jobs = s.avatar_jobs(&a, 10, 100).unwrap();
     assert_eq!(jobs.len(), 1);
     let key = jobs[0].key.clone();
-    let img = AvatarUpdate::Image {
-        content_type: "image/jpeg".into(),
-        original: Some(vec![1; 1000]),
-        small: None,
-        large: None,
-        last_modified: None,
-    };
-    s.store_avatar(&key, Some("v1"), &img, 20).unwrap();
+    s.store_avatar(&key, Some("v1"), &jpeg_original(1000), 20).unwrap();
     assert!(s.avatar_jobs(&a, 30, 100).unwrap().is_empty(), "fetched at this version");
     assert!(s.room_row(&a, "p").unwrap().unwrap().has_avatar);
     assert_eq!(s.keys_without_thumbnails(10).unwrap(), vec![key.clone()]);
@@ -216,14 +220,7 @@ fn thumbnails_start_at_the_top_of_the_list(s: &dyn Store) {
     assert_eq!(jobs.len(), 4);
     // Fetched in list order reversed (later fetches have later times), as a sync may do.
     for (i, job) in jobs.iter().rev().enumerate() {
-        let img = AvatarUpdate::Image {
-            content_type: "image/jpeg".into(),
-            original: Some(vec![1; 10]),
-            small: None,
-            large: None,
-            last_modified: None,
-        };
-        s.store_avatar(&job.key, Some("v1"), &img, 100 + i as i64).unwrap();
+        s.store_avatar(&job.key, Some("v1"), &jpeg_original(10), 100 + i as i64).unwrap();
     }
     let key_of = |id: &str| jobs.iter().find(|j| j.key.ends_with(id)).unwrap().key.clone();
     s.touch_avatars(&[key_of("shown")], 1000).unwrap();
