@@ -33,10 +33,12 @@ pub const COMPOSITE: &str = "application/x-roomdeck-composite";
 const AVATAR_WRITE_BATCH: usize = 200;
 /// ... up to this many, held in memory while a write runs.
 const AVATAR_WRITE_MAX: usize = 2000;
-/// A page bigger than this (Rocket.Chat's `rooms.get` is one page of every room) is written in
-/// transactions of this many rooms, then twice as many each time: the picture pass starts after
-/// the first, and each index page is rewritten a few times rather than once per thousand rooms.
-const ROOM_WRITE_CHUNK: usize = 500;
+/// A page bigger than `ROOM_WRITE_CHUNK_MAX` (Virola's room list is one page of every room) is
+/// written in transactions of `ROOM_WRITE_CHUNK` rooms, then twice as many each time up to the
+/// max: the picture pass starts after the first, each index page is rewritten a few times rather
+/// than once per thousand rooms, and the pictures' own writes get the writer between chunks.
+pub(crate) const ROOM_WRITE_CHUNK: usize = 500;
+pub(crate) const ROOM_WRITE_CHUNK_MAX: usize = 2000;
 /// A failed picture is retried after this long (transient errors).
 const RETRY_TRANSIENT_MS: i64 = 3_600_000;
 /// A picture that is not a picture is retried after this long.
@@ -119,9 +121,9 @@ impl RoomSink for StoreSink<'_> {
         // after a crash); the deletions, the snapshot and the cursors go with the last one.
         let mut changed_before = 0usize;
         let mut chunk_size = ROOM_WRITE_CHUNK;
-        while batch.rooms.len() > chunk_size {
+        while batch.rooms.len() > ROOM_WRITE_CHUNK_MAX {
             let rest = batch.rooms.split_off(chunk_size);
-            chunk_size *= 2;
+            chunk_size = (chunk_size * 2).min(ROOM_WRITE_CHUNK_MAX);
             let chunk = Batch { rooms: std::mem::replace(&mut batch.rooms, rest), ..Batch::default() };
             let (changed, _) = blocking(|| self.store.apply_batch(self.account, &chunk, now_ms()))?;
             self.changed += changed as u64;

@@ -205,6 +205,47 @@ fn avatars_follow_versions_failures_and_the_cap(s: &dyn Store) {
     assert!(s.avatar_job_for(&key, 2000).unwrap().is_some(), "fetched again on demand");
 }
 
+/// A picture nobody refers to any more is dropped: a room's picture moved to another address, a
+/// member's picture changed, a room the server no longer lists. Pictures still in use stay.
+fn unused_pictures_are_dropped(s: &dyn Store) {
+    let a = account(s, Family::Rocketchat);
+    let pictured = |id: &str, path: &str| {
+        let mut r = room(id, id, 1);
+        r.avatar = AvatarSource::Remote { path: path.into(), version: Some("v1".into()) };
+        r
+    };
+    let member = |path: &str| RemoteUser {
+        remote_id: "u1".into(),
+        username: Some("ann".into()),
+        display_name: "Ann".into(),
+        avatar: AvatarSource::Remote { path: path.into(), version: None },
+        ..RemoteUser::default()
+    };
+    let mut dm = pictured("dm", "avatar/room/dm");
+    dm.members = Some(vec![member("avatar/ann")]);
+    let rooms = vec![pictured("p", "avatar/room/p"), pictured("q", "avatar/room/q"), dm.clone()];
+    s.apply_batch(&a, &Batch { rooms, ..Batch::default() }, 1).unwrap();
+    let mut keys: Vec<String> = s.avatar_jobs(&a, 2, 100).unwrap().into_iter().map(|j| j.key).collect();
+    assert_eq!(keys.len(), 3, "the rooms' pictures");
+    // A member's picture is fetched when the member list is shown.
+    keys.push(s.user_avatar_key(&a, "u1").unwrap().unwrap());
+    for key in &keys {
+        s.store_avatar(key, Some("v1"), &jpeg_original(100), 3).unwrap();
+    }
+    assert_eq!(s.avatar_bytes().unwrap(), 400);
+    // p's picture moves to a new address; ann gets another picture; q and dm are unchanged.
+    dm.members = Some(vec![member("avatar/ann-2")]);
+    dm.raw = "{\"id\":\"dm\",\"v\":2}".into();
+    let rooms = vec![pictured("p", "avatar/room/p-new"), pictured("q", "avatar/room/q"), dm.clone()];
+    s.apply_batch(&a, &Batch { rooms, ..Batch::default() }, 4).unwrap();
+    assert_eq!(s.avatar_bytes().unwrap(), 200, "p's and ann's old pictures are gone, q's and dm's kept");
+    assert_eq!(s.avatar_jobs(&a, 5, 100).unwrap().len(), 1, "p's new address is due");
+    // The server no longer lists q.
+    let snapshot = Some(vec!["p".to_string(), "dm".to_string()]);
+    s.apply_batch(&a, &Batch { snapshot, ..Batch::default() }, 6).unwrap();
+    assert_eq!(s.avatar_bytes().unwrap(), 100, "q's picture went with q");
+}
+
 /// Background thumbnails start with what the window shows first: pictures shown since they were
 /// fetched, then those of the most recently active rooms.
 fn thumbnails_start_at_the_top_of_the_list(s: &dyn Store) {
@@ -350,6 +391,7 @@ fn run_suite(make: impl Fn() -> SqliteStore) {
     avatars_follow_versions_failures_and_the_cap(&make());
     big_searches_page_like_small_ones(&make());
     thumbnails_start_at_the_top_of_the_list(&make());
+    unused_pictures_are_dropped(&make());
 }
 
 #[test]

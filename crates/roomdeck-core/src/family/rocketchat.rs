@@ -34,6 +34,7 @@ use crate::http::{Http, Purpose, Request, Response, rate_limit_reset};
 use crate::model::{
     AvatarSource, Family, LastMessage, LivechatDetails, RemoteRoom, RemoteUser, RoomDetails, RoomKind, SyncPhase,
 };
+use crate::sync::{ROOM_WRITE_CHUNK, ROOM_WRITE_CHUNK_MAX};
 use crate::time::{format_iso, now_ms, parse_iso};
 
 /// Deleted records stay in the server's trash for 30 days; a delta older than that may miss
@@ -42,8 +43,6 @@ const DELTA_MAX_AGE_MS: i64 = 29 * 86_400_000;
 /// `Last-Modified` of the generated letter avatars.
 const LETTERS_SENTINEL: &str = "Thu, 01 Jan 2015 00:00:00 GMT";
 const LIVECHAT_PAGE: usize = 100;
-/// Rooms stored before the rest of a big list is read, so the picture pass can start.
-const FIRST_WRITE: usize = 500;
 /// Omnichannel pages requested at once by a full sync (after the first, which gives the total).
 const LIVECHAT_PREFETCH: usize = 4;
 const MEMBERS_PAGE: usize = 100;
@@ -346,6 +345,73 @@ fn parse_docs<T: serde::de::DeserializeOwned>(items: &[&RawValue], what: &str) -
         .collect()
 }
 
+/// A room's document (if the server sent or cached one) and its subscription, each with its text.
+type RoomDocs = (Option<(RcRoom, String)>, (RcSubscription, String));
+
+/// Normalizes `pairs` (room and subscription documents) on a helper thread and writes the
+/// rooms through `sink` as they come: as many as the store takes in its first transaction,
+/// then twice as many each time up to its largest (see `sync::ROOM_WRITE_CHUNK`). Returns how many rooms changed.
+fn write_normalized(
+    pairs: Vec<RoomDocs>,
+    session: &Session,
+    sink: &mut dyn RoomSink,
+    total: u64,
+) -> Result<usize, Error> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RemoteRoom>, ClientError>>(2);
+        scope.spawn(move || {
+            let mut size = ROOM_WRITE_CHUNK;
+            let mut chunk = Vec::with_capacity(size);
+            for (room, (sub, sub_raw)) in pairs {
+                match normalize(room.as_ref().map(|(d, r)| (d, r.as_str())), Some((&sub, sub_raw.as_str())), session) {
+                    Ok(r) => chunk.push(r),
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+                if chunk.len() == size {
+                    // A closed channel means the writer stopped (an error): so does this.
+                    if tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                        return;
+                    }
+                    size = (size * 2).min(ROOM_WRITE_CHUNK_MAX);
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = tx.send(Ok(chunk));
+            }
+        });
+        let (mut changed, mut done) = (0usize, 0u64);
+        for chunk in rx {
+            let rooms = chunk?;
+            done += rooms.len() as u64;
+            changed += sink.apply(Batch { rooms, ..Batch::default() })?.0;
+            sink.progress(SyncPhase::Rooms, done, Some(total));
+        }
+        Ok(changed)
+    })
+}
+
+/// Reads an `{update, remove}` list; the documents (16 MB of JSON for 14k rooms) are parsed in
+/// two halves side by side.
+fn parse_list<T: serde::de::DeserializeOwned + Send>(
+    resp: &Response,
+    route: &str,
+    what: &str,
+) -> Result<(Vec<Doc<T>>, Vec<RcRemoved>), ClientError> {
+    let list: UpdateRemove<'_> = resp.json(route)?;
+    let (first, second) = list.update.split_at(list.update.len() / 2);
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| parse_docs::<T>(first, what));
+        let second = parse_docs::<T>(second, what);
+        (first.join(), second)
+    });
+    let mut docs = first.map_err(|_| ClientError::protocol(format!("reading {route} failed")))??;
+    docs.extend(second?);
+    Ok((docs, list.remove))
+}
+
 impl RocketChat {
     pub fn new(http: Http) -> Self {
         RocketChat { http }
@@ -537,25 +603,31 @@ impl RocketChat {
         let mut seen = Vec::new();
         let mut max_updated = cursor;
         sink.progress(SyncPhase::Livechat, 0, None);
+        // The prefetched pages go to the store in one transaction; pages read here, one each.
+        let mut rooms = Vec::new();
         loop {
             // The first page is always prefetched (with the all/own choice made on it); later
             // ones are read here when the prefetch did not take them all.
             let resp = match pages.next() {
                 Some(r) => r,
                 None if complete => break,
-                None => match self.livechat_page(session, offset, own_only).await? {
-                    Ok(r) => r,
-                    Err(_) => {
-                        turn_off(caps);
-                        return Ok(None);
+                None => {
+                    if !rooms.is_empty() {
+                        sink.apply(Batch { rooms: std::mem::take(&mut rooms), ..Batch::default() })?;
                     }
-                },
+                    match self.livechat_page(session, offset, own_only).await? {
+                        Ok(r) => r,
+                        Err(_) => {
+                            turn_off(caps);
+                            return Ok(None);
+                        }
+                    }
+                }
             };
             let page: LivechatPage<'_> = resp.json("livechat/rooms")?;
             let docs: Vec<Doc<RcRoom>> = parse_docs(&page.rooms, "livechat room")?;
             let n = docs.len();
             let mut reached_cursor = false;
-            let mut rooms = Vec::with_capacity(n);
             for room in docs {
                 let updated = ms(&room.doc.updated_at);
                 if let (Some(c), Some(u)) = (cursor, updated)
@@ -574,13 +646,15 @@ impl RocketChat {
                     session,
                 )?);
             }
-            sink.apply(Batch { rooms, ..Batch::default() })?;
             offset += n;
             sink.progress(SyncPhase::Livechat, offset as u64, page.total.map(|t| t as u64));
             let total = page.total.map(|t| t as usize).unwrap_or(usize::MAX);
             if reached_cursor || n < LIVECHAT_PAGE || offset >= total || n == 0 {
                 break;
             }
+        }
+        if !rooms.is_empty() {
+            sink.apply(Batch { rooms, ..Batch::default() })?;
         }
         Ok(Some((seen, max_updated)))
     }
@@ -953,28 +1027,24 @@ impl ServerFamily for RocketChat {
             Some("own") => Some("own"),
             _ => Some("all"),
         };
-        // The Omnichannel pages come down with the room lists; they are read after them.
-        let (subs_resp, rooms_resp, livechat) = tokio::try_join!(
-            self.get_list(session, "subscriptions.get", since.as_deref()),
+        // The Omnichannel pages come down with the room lists; they are read after them. The
+        // subscriptions (the smaller list, answered first) are parsed while rooms.get is still
+        // on its way.
+        let subs = async {
+            let resp = self.get_list(session, "subscriptions.get", since.as_deref()).await?;
+            tokio::task::spawn_blocking(move || {
+                parse_list::<RcSubscription>(&resp, "subscriptions.get", "subscription")
+            })
+            .await
+            .map_err(|_| ClientError::protocol("reading subscriptions.get failed"))?
+        };
+        let (subs, rooms_resp, livechat) = tokio::try_join!(
+            subs,
             self.get_list(session, "rooms.get", since.as_deref()),
             self.prefetch_livechat(session, lc_mode, full)
         )?;
-        // The two lists (16 MB of JSON for 14k rooms) are parsed side by side.
-        let (subs, rooms) = crate::sync::blocking(|| {
-            std::thread::scope(|scope| {
-                let subs = scope.spawn(|| {
-                    let list: UpdateRemove<'_> = subs_resp.json("subscriptions.get")?;
-                    Ok::<_, ClientError>((parse_docs::<RcSubscription>(&list.update, "subscription")?, list.remove))
-                });
-                let rooms = (|| {
-                    let list: UpdateRemove<'_> = rooms_resp.json("rooms.get")?;
-                    Ok::<_, ClientError>((parse_docs::<RcRoom>(&list.update, "room")?, list.remove))
-                })();
-                (subs.join(), rooms)
-            })
-        });
-        let (subs, subs_removed) = subs.map_err(|_| ClientError::protocol("reading subscriptions.get failed"))??;
-        let (rooms, rooms_removed) = rooms?;
+        let (subs, subs_removed) = subs;
+        let (rooms, rooms_removed) = crate::sync::blocking(|| parse_list::<RcRoom>(&rooms_resp, "rooms.get", "room"))?;
 
         let mut max_seen = cursor.unwrap_or(i64::MIN);
         for d in subs_removed.iter().chain(rooms_removed.iter()) {
@@ -999,10 +1069,13 @@ impl ServerFamily for RocketChat {
             room_map.insert(r.doc.id.clone(), r);
         }
 
+        // The two documents of each room are paired first (a delta may need the cached ones, or
+        // rooms.info for a newly joined room); then a helper thread normalizes them chunk by
+        // chunk while this one writes: the first rooms are stored (and the picture pass starts
+        // on them) while the rest are still being read.
         let total = order.len() as u64;
-        let mut out = Vec::with_capacity(order.len());
-        let mut early_changed: Option<usize> = None;
-        for (i, rid) in order.iter().enumerate() {
+        let mut pairs: Vec<RoomDocs> = Vec::with_capacity(order.len());
+        for rid in &order {
             let cached = if full { None } else { sink.cached_raw(rid) };
             let room: Option<(RcRoom, String)> = match room_map.remove(rid) {
                 // The Omnichannel list sends the same version of a livechat room with more in it
@@ -1031,26 +1104,15 @@ impl ServerFamily for RocketChat {
                 Some(d) => Some((d.doc, d.raw)),
                 None => cached_sub(&cached),
             };
-            if sub.is_none() {
+            let Some(sub) = sub else {
                 // rooms.get only returns rooms the user is subscribed to; without a subscription
                 // (not in this delta, not cached) the room is not the user's: skip it.
                 tracing::debug!("skipping a room update without a subscription");
                 continue;
-            }
-            out.push(normalize(
-                room.as_ref().map(|(d, r)| (d, r.as_str())),
-                sub.as_ref().map(|(d, r)| (d, r.as_str())),
-                session,
-            )?);
-            if out.len() == FIRST_WRITE && early_changed.is_none() {
-                // The first rooms are stored at once: the picture pass starts on them while the
-                // rest are read. The cursor waits for the last batch.
-                early_changed = Some(sink.apply(Batch { rooms: std::mem::take(&mut out), ..Batch::default() })?.0);
-            }
-            if i % 1000 == 999 {
-                sink.progress(SyncPhase::Rooms, i as u64 + 1, Some(total));
-            }
+            };
+            pairs.push((room, sub));
         }
+        let changed = crate::sync::blocking(|| write_normalized(pairs, session, sink, total))?;
 
         let mut removed: Vec<String> = Vec::new();
         for d in &subs_removed {
@@ -1068,9 +1130,9 @@ impl ServerFamily for RocketChat {
         if max_seen > i64::MIN {
             batch_cursors.push(("rooms".to_string(), max_seen.to_string()));
         }
-        let (changed, removed_now) =
-            sink.apply(Batch { rooms: out, removed, snapshot: None, cursors: batch_cursors })?;
-        let changed = changed + early_changed.unwrap_or(0);
+        let (changed_now, removed_now) =
+            sink.apply(Batch { rooms: Vec::new(), removed, snapshot: None, cursors: batch_cursors })?;
+        let changed = changed + changed_now;
         sink.progress(SyncPhase::Rooms, total, Some(total));
 
         // Omnichannel rooms beyond the user's own subscriptions.

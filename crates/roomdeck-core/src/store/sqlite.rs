@@ -26,13 +26,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_avatars_rowid.sql"),
     include_str!("migrations/0003_list_writes.sql"),
+    include_str!("migrations/0004_avatar_bytes_index.sql"),
 ];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Bumped when normalization changes, so every stored room is rewritten once.
 const NORMALIZE_VERSION: &[u8] = b"n1";
 /// The writer checkpoints the WAL itself past this many pages (4 KB each); see `open`.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 16_384;
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 65_536;
 /// Version-less pictures (a DM peer's avatar) are checked again after a week.
 const STALE_AFTER_MS: i64 = 7 * 86_400_000;
 
@@ -102,10 +103,15 @@ impl SqliteStore {
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;
         // Checkpoints run after each sync on their own connection and thread
-        // (`checkpoint_passive`); the writer only checkpoints itself past 64 MB of WAL. With
+        // (`checkpoint_passive`); the writer only checkpoints itself past 256 MB of WAL. With
         // SQLite's default (4 MB) a first sync spent a third of its write time copying pages
-        // back while the network waited (make bench, P2).
+        // back while the network waited, and at 64 MB a 10k-room first sync with its pictures
+        // (~100 MB) still stopped for one checkpoint of ~150 ms midway (make bench, P2). The
+        // checkpoint after the sync also empties the file.
         writer.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+        // Write transactions take the write lock when they begin, so meeting the checkpointer's
+        // connection means waiting (the busy timeout), never failing on a stale read snapshot.
+        writer.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         migrate(&mut writer, &shown)?;
         let reader = Connection::open_with_flags(
             path,
@@ -154,7 +160,16 @@ impl SqliteStore {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         conn.busy_timeout(std::time::Duration::from_secs(1))?;
-        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        let (busy, log, copied): (i64, i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        if busy == 0 && log > 0 && log == copied {
+            // All copied: empty the WAL file too (a first sync leaves ~100 MB of it), here rather
+            // than in the next write. Given up at once if anyone is writing or reading.
+            conn.busy_timeout(std::time::Duration::ZERO)?;
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                tracing::debug!("WAL not truncated now: {e}");
+            }
+        }
         Ok(())
     }
 
@@ -286,9 +301,14 @@ fn ensure_avatar(
     Ok(Some(key))
 }
 
-fn upsert_user(tx: &Transaction<'_>, account: &str, u: &RemoteUser, now: i64) -> rusqlite::Result<()> {
+/// Writes a user; true when the user had another picture before (which may now be unused).
+fn upsert_user(tx: &Transaction<'_>, account: &str, u: &RemoteUser, now: i64) -> rusqlite::Result<bool> {
     let avatar_json = serde_json::to_string(&u.avatar).unwrap_or_else(|_| "{\"type\":\"none\"}".into());
     let key = ensure_avatar(tx, account, &u.remote_id, &u.avatar, None)?;
+    let old: Option<Option<String>> = tx
+        .prepare_cached("SELECT avatar_key FROM users WHERE account_id = ?1 AND remote_id = ?2")?
+        .query_row(params![account, u.remote_id], |r| r.get(0))
+        .optional()?;
     tx.prepare_cached(
         "INSERT INTO users (account_id, remote_id, username, display_name, status, avatar_source, avatar_key, updated_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -297,11 +317,30 @@ fn upsert_user(tx: &Transaction<'_>, account: &str, u: &RemoteUser, now: i64) ->
             avatar_key = excluded.avatar_key, updated_ms = excluded.updated_ms",
     )?
     .execute(params![account, u.remote_id, u.username, u.display_name, u.status, avatar_json, key, now])?;
+    Ok(matches!(old, Some(Some(old)) if Some(&old) != key.as_ref()))
+}
+
+/// Deletes the account's pictures that no room or user refers to any more. Run when a write may
+/// have left some (rooms deleted, a room's or user's picture changed), not after every write: it
+/// reads every picture key of the account.
+fn drop_unused_avatars(tx: &Transaction<'_>, account: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM avatars WHERE account_id = ?1 AND path != 'composite'
+           AND key NOT IN (SELECT avatar_key FROM rooms WHERE account_id = ?1 AND avatar_key IS NOT NULL)
+           AND key NOT IN (SELECT avatar_key FROM users WHERE account_id = ?1 AND avatar_key IS NOT NULL)",
+        [account],
+    )?;
+    tx.execute(
+        "DELETE FROM avatars WHERE account_id = ?1 AND path = 'composite'
+           AND key NOT IN (SELECT avatar_key FROM rooms WHERE account_id = ?1 AND avatar_key IS NOT NULL)",
+        [account],
+    )?;
     Ok(())
 }
 
 /// Writes a room's members; `users_done` holds users already written in this transaction (the
-/// same people are members of many rooms: each is upserted once per page).
+/// same people are members of many rooms: each is upserted once per page). True when a user's
+/// picture changed.
 fn write_members(
     tx: &Transaction<'_>,
     account: &str,
@@ -309,23 +348,24 @@ fn write_members(
     members: &[RemoteUser],
     now: i64,
     users_done: &mut HashSet<String>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
     tx.prepare_cached("DELETE FROM room_members WHERE account_id = ?1 AND room_id = ?2")?
         .execute(params![account, room])?;
     let mut seen = HashSet::new();
+    let mut pictures_changed = false;
     for (i, m) in members.iter().enumerate() {
         if !seen.insert(m.remote_id.as_str()) {
             continue;
         }
         if users_done.insert(m.remote_id.clone()) {
-            upsert_user(tx, account, m, now)?;
+            pictures_changed |= upsert_user(tx, account, m, now)?;
         }
         tx.prepare_cached(
             "INSERT INTO room_members (account_id, room_id, user_id, role, position) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
         .execute(params![account, room, m.remote_id, m.role, i as i64])?;
     }
-    Ok(())
+    Ok(pictures_changed)
 }
 
 fn delete_room(tx: &Transaction<'_>, account: &str, remote_id: &str) -> rusqlite::Result<usize> {
@@ -767,8 +807,9 @@ impl Store for SqliteStore {
     }
 
     fn cached_raw(&self, account: &str, remote_id: &str) -> Result<Option<String>> {
+        // The reader: a sync looks up what it committed earlier while its pictures are written.
         Ok(self
-            .w()
+            .r()
             .prepare_cached("SELECT raw FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
             .query_row(params![account, remote_id], |r| r.get(0))
             .optional()?)
@@ -797,6 +838,8 @@ impl Store for SqliteStore {
         let mut changed = 0usize;
         let mut removed = 0usize;
         let mut users_done = HashSet::new();
+        // Whether a write may have left a picture nobody refers to (see `drop_unused_avatars`).
+        let mut pictures_changed = false;
         #[allow(clippy::type_complexity)]
         let mut index: Vec<(i64, Option<(String, Option<String>)>, &RemoteRoom)> = Vec::new();
         for room in &batch.rooms {
@@ -804,15 +847,17 @@ impl Store for SqliteStore {
             let details_json = serde_json::to_string(&room.details).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let hash = room_hash(room, &avatar_json, &details_json);
             #[allow(clippy::type_complexity)]
-            let existing: Option<(i64, String, Option<String>)> = tx
-                .prepare_cached("SELECT content_hash, name, topic FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
-                .query_row(params![account, room.remote_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            let existing: Option<(i64, String, Option<String>, Option<String>)> = tx
+                .prepare_cached(
+                    "SELECT content_hash, name, topic, avatar_key FROM rooms WHERE account_id = ?1 AND remote_id = ?2",
+                )?
+                .query_row(params![account, room.remote_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                 .optional()?;
             if existing.as_ref().map(|e| e.0) == Some(hash) {
                 continue;
             }
             if let Some(members) = &room.members {
-                write_members(&tx, account, &room.remote_id, members, now, &mut users_done)?;
+                pictures_changed |= write_members(&tx, account, &room.remote_id, members, now, &mut users_done)?;
             }
             // A composite's version lists its parts' pictures, so it is redone when one changes.
             let parts_version = match (&room.avatar, &room.members) {
@@ -834,6 +879,9 @@ impl Store for SqliteStore {
                 _ => None,
             };
             let key = ensure_avatar(&tx, account, &room.remote_id, &room.avatar, parts_version)?;
+            if let Some((_, _, _, Some(old))) = &existing {
+                pictures_changed |= Some(old) != key.as_ref();
+            }
             let lm = room.last_message.as_ref();
             let pk: i64 = tx.prepare_cached(
                 "INSERT INTO rooms (account_id, remote_id, alt_id, kind, name, name_fold, topic, description, unread,
@@ -892,8 +940,8 @@ impl Store for SqliteStore {
             ], |r| r.get::<_, i64>(0))?;
             match existing {
                 None => index.push((pk, None, room)),
-                Some((_, name, topic)) if name == room.name && topic == room.topic => {}
-                Some((_, name, topic)) => index.push((pk, Some((name, topic)), room)),
+                Some((_, name, topic, _)) if name == room.name && topic == room.topic => {}
+                Some((_, name, topic, _)) => index.push((pk, Some((name, topic)), room)),
             }
             changed += 1;
         }
@@ -915,39 +963,27 @@ impl Store for SqliteStore {
             removed += delete_room(&tx, account, id)?;
         }
         if let Some(snapshot) = &batch.snapshot {
-            tx.execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS snapshot_ids (id TEXT PRIMARY KEY); DELETE FROM snapshot_ids;",
-            )?;
-            {
-                let mut ins = tx.prepare_cached("INSERT OR IGNORE INTO snapshot_ids (id) VALUES (?1)")?;
-                for id in snapshot {
-                    ins.execute([id])?;
-                }
-            }
+            // The rooms the server no longer lists (a set difference in memory: 14k ids in a
+            // few ms, where a temporary table took 20).
+            let listed: HashSet<&str> = snapshot.iter().map(String::as_str).collect();
             let gone: Vec<String> = {
-                let mut stmt = tx.prepare(
-                    "SELECT remote_id FROM rooms WHERE account_id = ?1 AND remote_id NOT IN (SELECT id FROM snapshot_ids)",
-                )?;
-                stmt.query_map([account], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+                let mut stmt = tx.prepare_cached("SELECT remote_id FROM rooms WHERE account_id = ?1")?;
+                let ids = stmt.query_map([account], |r| r.get::<_, String>(0))?;
+                let mut gone = Vec::new();
+                for id in ids {
+                    let id = id?;
+                    if !listed.contains(id.as_str()) {
+                        gone.push(id);
+                    }
+                }
+                gone
             };
             for id in &gone {
                 removed += delete_room(&tx, account, id)?;
             }
-            tx.execute_batch("DELETE FROM snapshot_ids;")?;
         }
-        if removed > 0 || batch.snapshot.is_some() {
-            // Pictures no room or user refers to any more.
-            tx.execute(
-                "DELETE FROM avatars WHERE account_id = ?1 AND path != 'composite'
-                   AND key NOT IN (SELECT avatar_key FROM rooms WHERE account_id = ?1 AND avatar_key IS NOT NULL)
-                   AND key NOT IN (SELECT avatar_key FROM users WHERE account_id = ?1 AND avatar_key IS NOT NULL)",
-                [account],
-            )?;
-            tx.execute(
-                "DELETE FROM avatars WHERE account_id = ?1 AND path = 'composite'
-                   AND key NOT IN (SELECT avatar_key FROM rooms WHERE account_id = ?1 AND avatar_key IS NOT NULL)",
-                [account],
-            )?;
+        if removed > 0 || pictures_changed {
+            drop_unused_avatars(&tx, account)?;
         }
         for (stream, value) in &batch.cursors {
             tx.prepare_cached(
@@ -1022,7 +1058,9 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let mut conn = self.w();
         let tx = conn.transaction()?;
-        write_members(&tx, account, room, members, now, &mut HashSet::new())?;
+        if write_members(&tx, account, room, members, now, &mut HashSet::new())? {
+            drop_unused_avatars(&tx, account)?;
+        }
         tx.execute(
             "UPDATE rooms SET members_synced_ms = ?3, members_complete = ?4, members_note = NULL,
                 member_count = CASE WHEN ?4 THEN ?5 ELSE member_count END
@@ -1048,7 +1086,9 @@ impl Store for SqliteStore {
     }
 
     fn avatar_jobs(&self, account: &str, now: i64, limit: usize) -> Result<Vec<AvatarJob>> {
-        let conn = self.w();
+        // The reader: the picture pass picks its next jobs while a page of rooms is being
+        // written (it only wants committed rooms anyway).
+        let conn = self.r();
         let mut stmt = conn.prepare_cached(
             "SELECT a.key, a.path, a.wanted_version, a.last_modified, a.bytes > 0 FROM avatars a
              WHERE a.account_id = ?1
@@ -1223,7 +1263,8 @@ impl Store for SqliteStore {
 
     fn enforce_avatar_cap(&self, max_bytes: i64) -> Result<u64> {
         let mut conn = self.w();
-        let total: i64 = conn.query_row("SELECT coalesce(sum(bytes), 0) FROM avatars", [], |r| r.get(0))?;
+        let total: i64 =
+            conn.query_row("SELECT coalesce(sum(bytes), 0) FROM avatars WHERE bytes > 0", [], |r| r.get(0))?;
         if total <= max_bytes {
             return Ok(0);
         }
@@ -1254,7 +1295,7 @@ impl Store for SqliteStore {
     }
 
     fn avatar_bytes(&self) -> Result<i64> {
-        Ok(self.r().query_row("SELECT coalesce(sum(bytes), 0) FROM avatars", [], |r| r.get(0))?)
+        Ok(self.r().query_row("SELECT coalesce(sum(bytes), 0) FROM avatars WHERE bytes > 0", [], |r| r.get(0))?)
     }
 
     fn query_rooms(&self, q: &RoomQuery, offset: i64, limit: i64) -> Result<RoomPage> {
