@@ -3,8 +3,10 @@
  *
  * Built for one-frame answers at 100k rooms: every keystroke queries the core's fuzzy index at
  * once (no debounce), stale answers are dropped by sequence number, and the 50 option elements
- * are created once and only refilled. Matched characters are highlighted with `<mark>` nodes
- * built from the core's char positions — names stay text, never HTML.
+ * are created once and only refilled: those in sight when an answer comes, the others when
+ * scrolling or the keyboard brings them into sight (typing never lays out 50 rows). Matched
+ * characters are highlighted with `<mark>` nodes built from the core's char positions — names
+ * stay text, never HTML.
  */
 import { api, roomAvatarUrl, type ApiError, type PickerHit, type RoomRow } from "./api";
 import { colorFor, createAvatar, setAvatar, type AvatarBox } from "./avatar";
@@ -16,6 +18,11 @@ import { perf } from "./perf";
 import { accountLabel, FAMILY_LABEL, store } from "./state";
 
 export const PICKER_LIMIT = 50;
+/** An option's height in px (`.picker-row` in styles.css) and the list's top padding. */
+const ROW_H = 48;
+const LIST_PAD = 6;
+/** Rows assumed in sight before the list has been laid out. */
+const ROWS_BEFORE_LAYOUT = 10;
 
 /**
  * Splits `name` into text and `<mark>` runs. `positions` are indices of Unicode scalar values
@@ -56,6 +63,8 @@ interface PickerRow {
   /** What `name` and `kindIcon` show now: typing mostly reorders the same rooms, and a row
    * whose name, matched letters and kind did not change keeps its nodes. */
   shown: { name: string; positions: string; kind: string } | null;
+  /** The answer this row was last filled for (rows out of sight wait until they come into it). */
+  filledFor: PickerHit | null;
 }
 
 export interface PickerOptions {
@@ -114,6 +123,7 @@ export class Picker {
       const el = (e.target as Element).closest<HTMLElement>(".picker-row");
       if (el) this.choose(Number(el.dataset.index));
     });
+    this.listbox.addEventListener("scroll", () => this.fillInSight(), { passive: true });
     this.listbox.addEventListener("mousemove", (e) => {
       const el = (e.target as Element).closest<HTMLElement>(".picker-row");
       if (el && Number(el.dataset.index) !== this.active) this.setActive(Number(el.dataset.index), false);
@@ -203,22 +213,42 @@ export class Picker {
       h("span", { class: "picker-main" }, h("span", { class: "picker-line" }, kindIconEl, name), h("span", { class: "picker-sub" }, dot, account, kind)),
       time,
     );
-    return { el, avatar, name, kind, kindIcon: kindIconEl, account, dot, time, shown: null };
+    return { el, avatar, name, kind, kindIcon: kindIconEl, account, dot, time, shown: null, filledFor: null };
   }
 
   private render(hits: PickerHit[], q: string): void {
     this.hits = hits;
-    const now = Date.now();
-    const accounts = store.get().accounts;
+    // A new answer starts at the top: only the rows in sight there are filled now.
+    if (this.listbox.scrollTop !== 0) this.listbox.scrollTop = 0;
     this.rows.forEach((r, i) => {
-      const hit = hits[i];
-      if (!hit) {
+      if (!hits[i]) {
         // Only options with a result are in the DOM; the rest wait in the pool.
         if (r.el.parentNode) r.el.remove();
-        return;
+      } else if (r.el.parentNode !== this.listbox) {
+        this.listbox.appendChild(r.el);
       }
+    });
+    this.fillInSight();
+    this.empty.hidden = hits.length > 0;
+    if (!hits.length) setText(this.empty, q ? `No rooms match “${q}”` : "No rooms yet");
+    this.setActive(hits.length ? 0 : -1, true);
+  }
+
+  /** Fills the option rows in sight (and one either side) that do not show their answer yet. */
+  private fillInSight(): void {
+    const lb = this.listbox;
+    const height = lb.clientHeight || ROWS_BEFORE_LAYOUT * ROW_H;
+    const first = Math.max(0, Math.floor((lb.scrollTop - LIST_PAD) / ROW_H) - 1);
+    const last = Math.min(this.hits.length - 1, Math.floor((lb.scrollTop + height - LIST_PAD) / ROW_H) + 1);
+    if (last < first) return;
+    const now = Date.now();
+    const accounts = store.get().accounts;
+    for (let i = first; i <= last; i++) {
+      const r = this.rows[i];
+      const hit = this.hits[i];
+      if (!r || !hit || r.filledFor === hit) continue;
+      r.filledFor = hit;
       const row = hit.row;
-      if (r.el.parentNode !== this.listbox) this.listbox.appendChild(r.el);
       r.el.dataset.id = row.id;
       setAvatar(r.avatar, roomAvatarUrl(row, "small"), row.name, row.id);
       const positions = hit.positions.join(",");
@@ -234,10 +264,7 @@ export class Picker {
       setText(r.account, account ? accountLabel(account) : FAMILY_LABEL[row.family]);
       setText(r.time, relativeTime(row.last_activity_ms, now));
       setAttr(r.el, "aria-label", `${row.name}, ${KIND_LABEL[row.kind]}, ${account ? accountLabel(account) : FAMILY_LABEL[row.family]}`);
-    });
-    this.empty.hidden = hits.length > 0;
-    if (!hits.length) setText(this.empty, q ? `No rooms match “${q}”` : "No rooms yet");
-    this.setActive(hits.length ? 0 : -1, true);
+    }
   }
 
   private setActive(i: number, scroll: boolean): void {
@@ -249,11 +276,13 @@ export class Picker {
       setAttr(cur.el, "aria-selected", "true");
       setAttr(this.input, "aria-activedescendant", cur.el.id);
       if (scroll) {
-        const top = i * cur.el.offsetHeight;
+        const top = LIST_PAD + i * ROW_H;
         const lb = this.listbox;
         if (i === 0) lb.scrollTop = 0;
         else if (top < lb.scrollTop) lb.scrollTop = top;
-        else if (top + cur.el.offsetHeight > lb.scrollTop + lb.clientHeight) lb.scrollTop = top + cur.el.offsetHeight - lb.clientHeight;
+        else if (top + ROW_H > lb.scrollTop + lb.clientHeight) lb.scrollTop = top + ROW_H - lb.clientHeight;
+        // Filled now, not at the scroll event: the row shows in this very frame.
+        this.fillInSight();
       }
     } else {
       setAttr(this.input, "aria-activedescendant", null);

@@ -112,6 +112,36 @@ describe("picker dialog", () => {
     picker.close();
   });
 
+  it("fills only the options in sight, and the others as they come into sight", async () => {
+    const picker = new Picker({ pickMode: false, onPick: () => undefined });
+    const many = (prefix: string): PickerHit[] => Array.from({ length: 50 }, (_, i) => hit(i + 1, `${prefix} ${i}`));
+    mock.answers.set("", { hits: many("first"), delay: 0 });
+    mock.answers.set("s", { hits: many("second"), delay: 0 });
+    picker.open();
+    const list = document.getElementById("picker-list") as HTMLElement;
+    // Ten rows of 48 px in sight.
+    Object.defineProperty(list, "clientHeight", { value: 480, configurable: true });
+    await settle();
+    const input = document.getElementById("picker-input") as HTMLInputElement;
+    input.value = "s";
+    input.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 10));
+    const names = () => Array.from(document.querySelectorAll<HTMLElement>(".picker-row .picker-name")).map((n) => n.textContent);
+    expect(names().length).toBe(50);
+    expect(names().slice(0, 11)).toEqual(Array.from({ length: 11 }, (_, i) => `second ${i}`));
+    // Out of sight: still the last answer's (or nothing); never laid out with new content.
+    expect(names()[30]).not.toBe("second 30");
+    list.scrollTop = 30 * 48;
+    list.dispatchEvent(new Event("scroll"));
+    expect(names()[30]).toBe("second 30");
+    // The keyboard brings rows into sight and fills them in the same step.
+    list.scrollTop = 0;
+    for (let i = 0; i < 45; i++) input.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    const active = document.querySelector<HTMLElement>(".picker-row[aria-selected=true] .picker-name");
+    expect(active?.textContent).toBe("second 45");
+    picker.close();
+  });
+
   it("closes on Escape and records a timing per keystroke", async () => {
     const picker = new Picker({ pickMode: false, onPick: () => undefined });
     picker.open();
