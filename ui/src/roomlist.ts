@@ -385,6 +385,9 @@ export class RoomList {
       if (!this.painted && total > 0) {
         this.painted = true;
         markOnce("roomdeck:first-rows");
+        // When the rows' first frame starts (the bench's P1 timeline: is the page busy, or are
+        // the pictures on their way?).
+        requestAnimationFrame(() => markOnce("roomdeck:rows-frame"));
         void avatarsSettled(this.listbox).then(() => {
           markOnce("roomdeck:avatars-decoded");
           requestAnimationFrame(() => markOnce("roomdeck:list-painted"));
