@@ -220,13 +220,20 @@ export class Picker {
     this.hits = hits;
     // A new answer starts at the top: only the rows in sight there are filled now.
     if (this.listbox.scrollTop !== 0) this.listbox.scrollTop = 0;
+    const accounts = store.get().accounts;
     this.rows.forEach((r, i) => {
-      if (!hits[i]) {
+      const hit = hits[i];
+      if (!hit) {
         // Only options with a result are in the DOM; the rest wait in the pool.
         if (r.el.parentNode) r.el.remove();
-      } else if (r.el.parentNode !== this.listbox) {
-        this.listbox.appendChild(r.el);
+        return;
       }
+      if (r.el.parentNode !== this.listbox) this.listbox.appendChild(r.el);
+      // Every option says which room it is (attributes only: no layout), in sight or not.
+      const row = hit.row;
+      const account = accounts.find((a) => a.id === row.account);
+      r.el.dataset.id = row.id;
+      setAttr(r.el, "aria-label", `${row.name}, ${KIND_LABEL[row.kind]}, ${account ? accountLabel(account) : FAMILY_LABEL[row.family]}`);
     });
     this.fillInSight();
     this.empty.hidden = hits.length > 0;
@@ -249,7 +256,6 @@ export class Picker {
       if (!r || !hit || r.filledFor === hit) continue;
       r.filledFor = hit;
       const row = hit.row;
-      r.el.dataset.id = row.id;
       setAvatar(r.avatar, roomAvatarUrl(row, "small"), row.name, row.id);
       const positions = hit.positions.join(",");
       if (r.shown?.name !== row.name || r.shown.positions !== positions) {
@@ -263,7 +269,6 @@ export class Picker {
       if (r.dot.style.backgroundColor !== color) r.dot.style.backgroundColor = color;
       setText(r.account, account ? accountLabel(account) : FAMILY_LABEL[row.family]);
       setText(r.time, relativeTime(row.last_activity_ms, now));
-      setAttr(r.el, "aria-label", `${row.name}, ${KIND_LABEL[row.kind]}, ${account ? accountLabel(account) : FAMILY_LABEL[row.family]}`);
     }
   }
 

@@ -129,8 +129,12 @@ describe("picker dialog", () => {
     const names = () => Array.from(document.querySelectorAll<HTMLElement>(".picker-row .picker-name")).map((n) => n.textContent);
     expect(names().length).toBe(50);
     expect(names().slice(0, 11)).toEqual(Array.from({ length: 11 }, (_, i) => `second ${i}`));
-    // Out of sight: still the last answer's (or nothing); never laid out with new content.
+    // Out of sight: still the last answer's (or nothing); never laid out with new content. But
+    // every option says which room it is.
     expect(names()[30]).not.toBe("second 30");
+    const option30 = document.querySelectorAll<HTMLElement>(".picker-row")[30];
+    expect(option30?.dataset.id).toBe("acc:r31");
+    expect(option30?.getAttribute("aria-label")).toMatch(/^second 30, /);
     list.scrollTop = 30 * 48;
     list.dispatchEvent(new Event("scroll"));
     expect(names()[30]).toBe("second 30");
