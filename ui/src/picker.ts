@@ -8,7 +8,7 @@
  * characters are highlighted with `<mark>` nodes built from the core's char positions — names
  * stay text, never HTML.
  */
-import { api, roomAvatarUrl, type ApiError, type PickerHit, type RoomRow } from "./api";
+import { api, roomAvatarUrl, type Account, type ApiError, type PickerHit, type RoomRow } from "./api";
 import { colorFor, createAvatar, setAvatar, type AvatarBox } from "./avatar";
 import { openModal, type Modal } from "./dialog";
 import { h, setAttr, setText } from "./dom";
@@ -49,6 +49,12 @@ export function highlight(name: string, positions: readonly number[]): Node[] {
   });
   flush();
   return out;
+}
+
+/** The account a room belongs to, as its option shows it (the family when the account is gone). */
+function accountText(row: RoomRow, accounts: readonly Account[]): string {
+  const account = accounts.find((a) => a.id === row.account);
+  return account ? accountLabel(account) : FAMILY_LABEL[row.family];
 }
 
 interface PickerRow {
@@ -231,9 +237,8 @@ export class Picker {
       if (r.el.parentNode !== this.listbox) this.listbox.appendChild(r.el);
       // Every option says which room it is (attributes only: no layout), in sight or not.
       const row = hit.row;
-      const account = accounts.find((a) => a.id === row.account);
       r.el.dataset.id = row.id;
-      setAttr(r.el, "aria-label", `${row.name}, ${KIND_LABEL[row.kind]}, ${account ? accountLabel(account) : FAMILY_LABEL[row.family]}`);
+      setAttr(r.el, "aria-label", `${row.name}, ${KIND_LABEL[row.kind]}, ${accountText(row, accounts)}`);
     });
     this.fillInSight();
     this.empty.hidden = hits.length > 0;
@@ -267,7 +272,7 @@ export class Picker {
       const account = accounts.find((a) => a.id === row.account);
       const color = account?.color ?? colorFor(row.account);
       if (r.dot.style.backgroundColor !== color) r.dot.style.backgroundColor = color;
-      setText(r.account, account ? accountLabel(account) : FAMILY_LABEL[row.family]);
+      setText(r.account, accountText(row, accounts));
       setText(r.time, relativeTime(row.last_activity_ms, now));
     }
   }

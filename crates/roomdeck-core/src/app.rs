@@ -16,6 +16,7 @@ use crate::cancel::Cancel;
 use crate::error::{ClientError, Error, Result, SecretError};
 use crate::family::{Client, Credentials, RoomRef, ServerFamily, Session};
 use crate::http::HttpConfig;
+use crate::lock;
 use crate::model::{
     Account, AccountState, ErrorInfo, Event, Family, PickerHit, RoomInfo, RoomPage, RoomQuery, SyncProgress,
     SyncReport, split_room_id,
@@ -75,13 +76,6 @@ pub struct Roomdeck {
 impl std::fmt::Debug for Roomdeck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Roomdeck").field("data_dir", &self.data_dir).finish()
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
     }
 }
 

@@ -31,6 +31,16 @@ pub mod text;
 pub mod time;
 
 pub use app::{AddAccount, AvatarTarget, Roomdeck, Thumbnail};
+
+/// Locks a mutex, recovering it if a thread panicked while holding it: what the crate keeps
+/// behind mutexes (connections, caches, matchers) stays usable, and one panic must not turn
+/// every later call into another.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
 pub use error::{ClientError, Error, Result};
 pub use family::Credentials;
 pub use model::*;

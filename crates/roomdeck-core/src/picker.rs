@@ -10,6 +10,8 @@
 use std::sync::Mutex;
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+
+use crate::lock;
 use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 
 /// One room in the picker index: the store's key for the room (not its account and remote id
@@ -39,13 +41,6 @@ pub struct PickerIndex {
     matcher: Mutex<Option<Matcher>>,
     /// The second thread's matcher (a matcher keeps its scratch memory between searches).
     matcher2: Mutex<Option<Matcher>>,
-}
-
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
 }
 
 /// A match: the room's store key, score, and (for the top hits) matched char positions.
@@ -93,10 +88,10 @@ impl PickerIndex {
             idx.sort_by_key(|&i| std::cmp::Reverse(self.entries[i as usize].activity));
             return idx.into_iter().map(|i| self.hit(i, 0, Vec::new())).collect();
         }
-        let mut guard = locked(&self.matcher);
+        let mut guard = lock(&self.matcher);
         let matcher = guard.get_or_insert_with(|| Matcher::new(Config::DEFAULT));
         let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
-        let mut last = locked(&self.last);
+        let mut last = lock(&self.last);
         // Typing narrows: a longer query only matches a subset of the previous hits.
         let narrowing = !last.query.is_empty()
             && query.starts_with(last.query.as_str())
@@ -109,11 +104,11 @@ impl PickerIndex {
                 .filter_map(|&i| pattern.score(self.entries[i as usize].name.slice(..), matcher).map(|s| (s, i)))
                 .collect()
         };
-        let scored: Vec<(u32, u32)> = if candidates.len() >= PARALLEL_FROM {
+        let mut scored: Vec<(u32, u32)> = if candidates.len() >= PARALLEL_FROM {
             let (first, second) = candidates.split_at(candidates.len() / 2);
             std::thread::scope(|scope| {
                 let other = scope.spawn(|| {
-                    let mut guard2 = locked(&self.matcher2);
+                    let mut guard2 = lock(&self.matcher2);
                     let m2 = guard2.get_or_insert_with(|| Matcher::new(Config::DEFAULT));
                     score_all(second, m2)
                 });
@@ -128,7 +123,6 @@ impl PickerIndex {
         } else {
             score_all(&candidates, matcher)
         };
-        let mut scored = scored;
         last.query = query.to_string();
         last.hits = scored.iter().map(|&(_, i)| i).collect();
         drop(last);

@@ -37,8 +37,13 @@ const AVATAR_WRITE_MAX: usize = 2000;
 /// written in transactions of `ROOM_WRITE_CHUNK` rooms, then twice as many each time up to the
 /// max: the picture pass starts after the first, each index page is rewritten a few times rather
 /// than once per thousand rooms, and the pictures' own writes get the writer between chunks.
-pub(crate) const ROOM_WRITE_CHUNK: usize = 500;
-pub(crate) const ROOM_WRITE_CHUNK_MAX: usize = 2000;
+const ROOM_WRITE_CHUNK: usize = 500;
+const ROOM_WRITE_CHUNK_MAX: usize = 2000;
+
+/// The sizes of the transactions a long list of rooms is written in: 500, 1000, 2000, 2000, …
+pub(crate) fn room_chunk_sizes() -> impl Iterator<Item = usize> {
+    std::iter::successors(Some(ROOM_WRITE_CHUNK), |s| Some((s * 2).min(ROOM_WRITE_CHUNK_MAX)))
+}
 /// A failed picture is retried after this long (transient errors).
 const RETRY_TRANSIENT_MS: i64 = 3_600_000;
 /// A picture that is not a picture is retried after this long.
@@ -120,10 +125,9 @@ impl RoomSink for StoreSink<'_> {
         // A big page goes in chunks, each its own transaction (every room is still old or new
         // after a crash); the deletions, the snapshot and the cursors go with the last one.
         let mut changed_before = 0usize;
-        let mut chunk_size = ROOM_WRITE_CHUNK;
+        let mut sizes = room_chunk_sizes();
         while batch.rooms.len() > ROOM_WRITE_CHUNK_MAX {
-            let rest = batch.rooms.split_off(chunk_size);
-            chunk_size = (chunk_size * 2).min(ROOM_WRITE_CHUNK_MAX);
+            let rest = batch.rooms.split_off(sizes.next().unwrap_or(ROOM_WRITE_CHUNK_MAX));
             let chunk = Batch { rooms: std::mem::replace(&mut batch.rooms, rest), ..Batch::default() };
             let (changed, _) = blocking(|| self.store.apply_batch(self.account, &chunk, now_ms()))?;
             self.changed += changed as u64;

@@ -34,7 +34,7 @@ use crate::http::{Http, Purpose, Request, Response, rate_limit_reset};
 use crate::model::{
     AvatarSource, Family, LastMessage, LivechatDetails, RemoteRoom, RemoteUser, RoomDetails, RoomKind, SyncPhase,
 };
-use crate::sync::{ROOM_WRITE_CHUNK, ROOM_WRITE_CHUNK_MAX};
+use crate::sync::room_chunk_sizes;
 use crate::time::{format_iso, now_ms, parse_iso};
 
 /// Deleted records stay in the server's trash for 30 days; a delta older than that may miss
@@ -349,8 +349,8 @@ fn parse_docs<T: serde::de::DeserializeOwned>(items: &[&RawValue], what: &str) -
 type RoomDocs = (Option<(RcRoom, String)>, (RcSubscription, String));
 
 /// Normalizes `pairs` (room and subscription documents) on a helper thread and writes the
-/// rooms through `sink` as they come: as many as the store takes in its first transaction,
-/// then twice as many each time up to its largest (see `sync::ROOM_WRITE_CHUNK`). Returns how many rooms changed.
+/// rooms through `sink` as they come, in the store's transaction sizes (`room_chunk_sizes`).
+/// Returns how many rooms changed.
 fn write_normalized(
     pairs: Vec<RoomDocs>,
     session: &Session,
@@ -360,7 +360,8 @@ fn write_normalized(
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RemoteRoom>, ClientError>>(2);
         scope.spawn(move || {
-            let mut size = ROOM_WRITE_CHUNK;
+            let mut sizes = room_chunk_sizes();
+            let mut size = sizes.next().unwrap_or(1);
             let mut chunk = Vec::with_capacity(size);
             for (room, (sub, sub_raw)) in pairs {
                 match normalize(room.as_ref().map(|(d, r)| (d, r.as_str())), Some((&sub, sub_raw.as_str())), session) {
@@ -375,7 +376,7 @@ fn write_normalized(
                     if tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
                         return;
                     }
-                    size = (size * 2).min(ROOM_WRITE_CHUNK_MAX);
+                    size = sizes.next().unwrap_or(size);
                 }
             }
             if !chunk.is_empty() {

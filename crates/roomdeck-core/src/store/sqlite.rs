@@ -15,6 +15,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, param
 use super::{AccountStatus, AvatarBlob, AvatarJob, AvatarUpdate, NewAccount, Store};
 use crate::error::{Error, Result, StoreError};
 use crate::family::{Batch, Capabilities, Cursors, RoomRef};
+use crate::lock;
 use crate::model::{
     Account, AccountState, ArchivedFilter, AvatarSource, ErrorInfo, Family, LastMessage, Member, RemoteRoom,
     RemoteUser, RoomDetails, RoomInfo, RoomKind, RoomPage, RoomQuery, RoomRow, Sort, SyncReport,
@@ -34,6 +35,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const NORMALIZE_VERSION: &[u8] = b"n1";
 /// The writer checkpoints the WAL itself past this many pages (4 KB each); see `open`.
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 65_536;
+/// The picture cache's size; `bytes > 0` lets it read the partial index `avatars_lru`
+/// (migration 4) instead of every picture row.
+const AVATAR_BYTES_SQL: &str = "SELECT coalesce(sum(bytes), 0) FROM avatars WHERE bytes > 0";
 /// Version-less pictures (a DM peer's avatar) are checked again after a week.
 const STALE_AFTER_MS: i64 = 7 * 86_400_000;
 
@@ -53,13 +57,6 @@ pub struct SqliteStore {
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore").field("path", &self.path).finish()
-    }
-}
-
-fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
     }
 }
 
@@ -602,10 +599,7 @@ impl SqliteStore {
         let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
         let version = (version, conn.total_changes());
         let key = format!("{}|{:?}", filters.sql(), filters.params);
-        let mut sets = match self.filter_sets.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut sets = lock(&self.filter_sets);
         sets.retain(|s| s.version == version);
         if let Some(i) = sets.iter().position(|s| s.key == key) {
             let set = sets.remove(i);
@@ -1263,8 +1257,7 @@ impl Store for SqliteStore {
 
     fn enforce_avatar_cap(&self, max_bytes: i64) -> Result<u64> {
         let mut conn = self.w();
-        let total: i64 =
-            conn.query_row("SELECT coalesce(sum(bytes), 0) FROM avatars WHERE bytes > 0", [], |r| r.get(0))?;
+        let total: i64 = conn.query_row(AVATAR_BYTES_SQL, [], |r| r.get(0))?;
         if total <= max_bytes {
             return Ok(0);
         }
@@ -1295,7 +1288,7 @@ impl Store for SqliteStore {
     }
 
     fn avatar_bytes(&self) -> Result<i64> {
-        Ok(self.r().query_row("SELECT coalesce(sum(bytes), 0) FROM avatars WHERE bytes > 0", [], |r| r.get(0))?)
+        Ok(self.r().query_row(AVATAR_BYTES_SQL, [], |r| r.get(0))?)
     }
 
     fn query_rooms(&self, q: &RoomQuery, offset: i64, limit: i64) -> Result<RoomPage> {
