@@ -205,6 +205,52 @@ fn avatars_follow_versions_failures_and_the_cap(s: &dyn Store) {
     assert!(s.avatar_job_for(&key, 2000).unwrap().is_some(), "fetched again on demand");
 }
 
+/// Which pictures are due: new ones, and among stored ones (with or without a picture) those
+/// whose version key moved, and unversioned ones once they are a week old; never the others,
+/// however many there are.
+fn due_pictures_are_the_new_moved_and_old_ones(s: &dyn Store) {
+    const DAY: i64 = 86_400_000;
+    let a = account(s, Family::Rocketchat);
+    let remote = |id: &str, version: Option<&str>| {
+        let mut r = room(id, id, 1);
+        r.avatar = AvatarSource::Remote { path: format!("avatar/room/{id}"), version: version.map(Into::into) };
+        r
+    };
+    let due = |now: i64| -> Vec<String> {
+        let mut ids: Vec<String> = s
+            .avatar_jobs(&a, now, 100)
+            .unwrap()
+            .into_iter()
+            .map(|j| j.key.rsplit('/').next().unwrap_or_default().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut rooms: Vec<RemoteRoom> = (0..40).map(|i| remote(&format!("v{i:02}"), Some("1"))).collect();
+    rooms.push(remote("plain", None));
+    rooms.push(remote("gone", Some("1")));
+    s.apply_batch(&a, &Batch { rooms: rooms.clone(), ..Batch::default() }, 1).unwrap();
+    assert_eq!(due(2).len(), 42, "all new");
+    for j in s.avatar_jobs(&a, 2, 100).unwrap() {
+        let update = if j.key.ends_with("gone") { AvatarUpdate::NoAvatar } else { jpeg_original(10) };
+        s.store_avatar(&j.key, j.wanted_version.as_deref(), &update, 2).unwrap();
+    }
+    assert!(due(3).is_empty(), "all fetched");
+    // Moved keys: one with a picture, the one without, one whose key is no longer sent.
+    rooms[5] = remote("v05", Some("2"));
+    rooms[41] = remote("gone", Some("2"));
+    rooms[7] = remote("v07", None);
+    s.apply_batch(&a, &Batch { rooms: rooms.clone(), ..Batch::default() }, 4).unwrap();
+    assert_eq!(due(5), vec!["gone", "v05", "v07"]);
+    // The picture without a version is fetched again after a week, not before.
+    for j in s.avatar_jobs(&a, 5, 100).unwrap() {
+        s.store_avatar(&j.key, j.wanted_version.as_deref(), &jpeg_original(10), 5).unwrap();
+    }
+    assert!(due(6 * DAY).is_empty());
+    assert_eq!(due(8 * DAY), vec!["plain", "v07"]);
+    assert_eq!(s.avatar_jobs(&a, 8 * DAY, 1).unwrap().len(), 1, "the limit holds over all cases");
+}
+
 /// A picture nobody refers to any more is dropped: a room's picture moved to another address, a
 /// member's picture changed, a room the server no longer lists. Pictures still in use stay.
 fn unused_pictures_are_dropped(s: &dyn Store) {
@@ -392,6 +438,7 @@ fn run_suite(make: impl Fn() -> SqliteStore) {
     big_searches_page_like_small_ones(&make());
     thumbnails_start_at_the_top_of_the_list(&make());
     unused_pictures_are_dropped(&make());
+    due_pictures_are_the_new_moved_and_old_ones(&make());
 }
 
 #[test]

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_avatars_rowid.sql"),
     include_str!("migrations/0003_list_writes.sql"),
     include_str!("migrations/0004_avatar_bytes_index.sql"),
+    include_str!("migrations/0005_due_pictures.sql"),
 ];
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -841,11 +842,13 @@ impl Store for SqliteStore {
             let details_json = serde_json::to_string(&room.details).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let hash = room_hash(room, &avatar_json, &details_json);
             #[allow(clippy::type_complexity)]
-            let existing: Option<(i64, String, Option<String>, Option<String>)> = tx
+            let existing: Option<(i64, String, Option<String>, Option<String>, i64)> = tx
                 .prepare_cached(
-                    "SELECT content_hash, name, topic, avatar_key FROM rooms WHERE account_id = ?1 AND remote_id = ?2",
+                    "SELECT content_hash, name, topic, avatar_key, pk FROM rooms WHERE account_id = ?1 AND remote_id = ?2",
                 )?
-                .query_row(params![account, room.remote_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_row(params![account, room.remote_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
                 .optional()?;
             if existing.as_ref().map(|e| e.0) == Some(hash) {
                 continue;
@@ -873,35 +876,11 @@ impl Store for SqliteStore {
                 _ => None,
             };
             let key = ensure_avatar(&tx, account, &room.remote_id, &room.avatar, parts_version)?;
-            if let Some((_, _, _, Some(old))) = &existing {
+            if let Some((_, _, _, Some(old), _)) = &existing {
                 pictures_changed |= Some(old) != key.as_ref();
             }
             let lm = room.last_message.as_ref();
-            let pk: i64 = tx.prepare_cached(
-                "INSERT INTO rooms (account_id, remote_id, alt_id, kind, name, name_fold, topic, description, unread,
-                    mentions, alert, favorite, archived, hidden, last_activity_ms, last_msg_text, last_msg_author,
-                    last_msg_at_ms, member_count, created_ms, creator, avatar_source, avatar_key, details, raw,
-                    content_hash, server_updated_ms, synced_ms, members_synced_ms, members_complete)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?29 IS NOT NULL)
-                 ON CONFLICT(account_id, remote_id) DO UPDATE SET alt_id = excluded.alt_id, kind = excluded.kind,
-                    name = excluded.name, name_fold = excluded.name_fold, topic = excluded.topic,
-                    description = excluded.description, unread = excluded.unread, mentions = excluded.mentions,
-                    alert = excluded.alert, favorite = excluded.favorite, archived = excluded.archived,
-                    hidden = excluded.hidden, last_activity_ms = excluded.last_activity_ms,
-                    last_msg_text = excluded.last_msg_text, last_msg_author = excluded.last_msg_author,
-                    last_msg_at_ms = excluded.last_msg_at_ms,
-                    member_count = coalesce(excluded.member_count, rooms.member_count),
-                    created_ms = excluded.created_ms, creator = excluded.creator,
-                    avatar_source = excluded.avatar_source, avatar_key = excluded.avatar_key,
-                    details = excluded.details, raw = excluded.raw, content_hash = excluded.content_hash,
-                    server_updated_ms = excluded.server_updated_ms, synced_ms = excluded.synced_ms,
-                    members_synced_ms = coalesce(excluded.members_synced_ms, rooms.members_synced_ms),
-                    members_complete = CASE WHEN excluded.members_synced_ms IS NULL THEN rooms.members_complete
-                        ELSE 1 END
-                 RETURNING pk",
-            )?
-            .query_row(params![
+            let fields = params![
                 account,
                 room.remote_id,
                 room.alt_id,
@@ -931,11 +910,50 @@ impl Store for SqliteStore {
                 room.updated_ms,
                 now,
                 room.members.is_some().then_some(now),
-            ], |r| r.get::<_, i64>(0))?;
+            ];
+            // A new room is inserted, a known one updated by its key: no `ON CONFLICT` and no
+            // `RETURNING`, which SQLite runs as a trigger, so every such statement kept a
+            // statement journal and copied each page it touched into it first (a tenth of a
+            // first sync's room writes).
+            let pk = match &existing {
+                None => {
+                    tx.prepare_cached(
+                        "INSERT INTO rooms (account_id, remote_id, alt_id, kind, name, name_fold, topic, description,
+                            unread, mentions, alert, favorite, archived, hidden, last_activity_ms, last_msg_text,
+                            last_msg_author, last_msg_at_ms, member_count, created_ms, creator, avatar_source,
+                            avatar_key, details, raw, content_hash, server_updated_ms, synced_ms, members_synced_ms,
+                            members_complete)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                            ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?29 IS NOT NULL)",
+                    )?
+                    .execute(fields)?;
+                    tx.last_insert_rowid()
+                }
+                Some(e) => {
+                    // ?1 and ?2 (account, remote id) stay the room's; ?30 is its key.
+                    let mut stmt = tx.prepare_cached(
+                        "UPDATE rooms SET alt_id = ?3, kind = ?4, name = ?5, name_fold = ?6, topic = ?7,
+                            description = ?8, unread = ?9, mentions = ?10, alert = ?11, favorite = ?12, archived = ?13,
+                            hidden = ?14, last_activity_ms = ?15, last_msg_text = ?16, last_msg_author = ?17,
+                            last_msg_at_ms = ?18, member_count = coalesce(?19, member_count), created_ms = ?20,
+                            creator = ?21, avatar_source = ?22, avatar_key = ?23, details = ?24, raw = ?25,
+                            content_hash = ?26, server_updated_ms = ?27, synced_ms = ?28,
+                            members_synced_ms = coalesce(?29, members_synced_ms),
+                            members_complete = CASE WHEN ?29 IS NULL THEN members_complete ELSE 1 END
+                         WHERE pk = ?30 AND account_id = ?1 AND remote_id = ?2",
+                    )?;
+                    for (i, value) in fields.iter().enumerate() {
+                        stmt.raw_bind_parameter(i + 1, value)?;
+                    }
+                    stmt.raw_bind_parameter(30, e.4)?;
+                    stmt.raw_execute()?;
+                    e.4
+                }
+            };
             match existing {
                 None => index.push((pk, None, room)),
-                Some((_, name, topic, _)) if name == room.name && topic == room.topic => {}
-                Some((_, name, topic, _)) => index.push((pk, Some((name, topic)), room)),
+                Some((_, name, topic, _, _)) if name == room.name && topic == room.topic => {}
+                Some((_, name, topic, _, _)) => index.push((pk, Some((name, topic)), room)),
             }
             changed += 1;
         }
@@ -1083,16 +1101,34 @@ impl Store for SqliteStore {
         // The reader: the picture pass picks its next jobs while a page of rooms is being
         // written (it only wants committed rooms anyway).
         let conn = self.r();
-        let mut stmt = conn.prepare_cached(
-            "SELECT a.key, a.path, a.wanted_version, a.last_modified, a.bytes > 0 FROM avatars a
-             WHERE a.account_id = ?1
-               AND (a.retry_after_ms IS NULL OR a.retry_after_ms <= ?2)
-               AND (a.state IN ('pending', 'failed')
-                    OR (a.state IN ('ok', 'none') AND a.wanted_version IS NOT a.version)
-                    OR (a.state IN ('ok', 'none') AND a.wanted_version IS NULL AND a.fetched_ms < ?2 - ?4))
-               AND EXISTS (SELECT 1 FROM rooms r WHERE r.avatar_key = a.key)
-             LIMIT ?3",
-        )?;
+        // Three branches, each on its own index (migration 5; named, so that the planner, which
+        // prefers `avatars_due`'s two equalities, cannot walk every stored picture instead):
+        // waiting or failed; version key moved; unversioned and old (an unversioned picture
+        // with a stored version has moved too, so the third branch leaves it to the second).
+        macro_rules! due {
+            ($index:literal, $cond:literal) => {
+                concat!(
+                    "SELECT a.key, a.path, a.wanted_version, a.last_modified, a.bytes > 0
+                     FROM avatars a INDEXED BY ",
+                    $index,
+                    " WHERE a.account_id = ?1 AND ",
+                    $cond,
+                    " AND (a.retry_after_ms IS NULL OR a.retry_after_ms <= ?2)
+                     AND EXISTS (SELECT 1 FROM rooms r WHERE r.avatar_key = a.key)"
+                )
+            };
+        }
+        let mut stmt = conn.prepare_cached(concat!(
+            due!("avatars_due", "a.state IN ('pending', 'failed')"),
+            " UNION ALL ",
+            due!("avatars_moved", "a.state IN ('ok', 'none') AND a.wanted_version IS NOT a.version"),
+            " UNION ALL ",
+            due!(
+                "avatars_unversioned",
+                "a.state IN ('ok', 'none') AND a.wanted_version IS NULL AND a.version IS NULL AND a.fetched_ms < ?2 - ?4"
+            ),
+            " LIMIT ?3"
+        ))?;
         let mut jobs: Vec<AvatarJob> = stmt
             .query_map(params![account, now, limit as i64, STALE_AFTER_MS], job_from)?
             .collect::<rusqlite::Result<_>>()?;
