@@ -390,12 +390,10 @@ fn fill_parts(conn: &Connection, account: &str, job: &mut AvatarJob) -> rusqlite
         return Ok(());
     }
     let room = job.key.rsplit_once("|composite:").map(|(_, r)| r.to_string()).unwrap_or_default();
+    // Cached statements: a composite job is filled per member, a round has up to 2000 jobs.
     let source: Option<String> = conn
-        .query_row(
-            "SELECT avatar_source FROM rooms WHERE account_id = ?1 AND remote_id = ?2",
-            params![account, room],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT avatar_source FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
+        .query_row(params![account, room], |r| r.get(0))
         .optional()?;
     let members = match source.and_then(|s| serde_json::from_str::<AvatarSource>(&s).ok()) {
         Some(AvatarSource::Composite { members }) => members,
@@ -404,12 +402,11 @@ fn fill_parts(conn: &Connection, account: &str, job: &mut AvatarJob) -> rusqlite
     let mut parts = Vec::new();
     for m in members {
         let part: Option<(String, String)> = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT u.avatar_key, a.path FROM users u JOIN avatars a ON a.key = u.avatar_key
                  WHERE u.account_id = ?1 AND u.remote_id = ?2",
-                params![account, m],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            )?
+            .query_row(params![account, m], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         parts.extend(part);
     }
