@@ -219,6 +219,33 @@ async fn members_page_through_thousands() {
     }
 }
 
+/// A first sync long enough for the picture pass to run several rounds beside the room writes
+/// (rooms in transactions of 500 -> 2000, jobs in rounds of 2000 that do not wait for their last
+/// results to be committed): every picture is asked for once, and all of them are stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_first_sync_fetches_each_picture_once() {
+    let f = fake(RcOptions { rooms: 5000, all_avatars: true, ..RcOptions::default() }).await;
+    let e = env();
+    let a = e.add(f.url(), password(&f), None).await;
+    f.server.reset_stats();
+    let report = e.core.sync_account(&a.id).await;
+    assert!(report.error.is_none(), "{report:?}");
+    let asked: Vec<String> = f.server.requests().into_iter().filter(|r| r.contains("/avatar/")).collect();
+    let unique: HashSet<&String> = asked.iter().collect();
+    assert!(asked.len() > 2500, "{} pictures asked for", asked.len());
+    assert_eq!(asked.len(), unique.len(), "a picture was asked for twice");
+    // (Some answers are the server's letter pictures: stored as "no picture", not counted.)
+    let fetched = report.avatars_fetched as usize;
+    assert!(fetched > asked.len() / 2 && fetched <= asked.len(), "{report:?}");
+    let pictured = e.rooms().values().filter(|r| r.has_avatar).count();
+    assert!(pictured >= fetched, "{pictured} rooms show a picture, {fetched} fetched");
+    // Nothing is left due: a second sync asks for no picture.
+    f.server.reset_stats();
+    let again = e.core.sync_account(&a.id).await;
+    assert!(again.error.is_none(), "{again:?}");
+    assert_eq!(f.server.request_count("/avatar/"), 0, "{again:?}");
+}
+
 #[tokio::test]
 async fn avatars_follow_the_etag_and_letters_mean_none() {
     let f = fake(RcOptions { rooms: 80, ..RcOptions::default() }).await;
