@@ -31,6 +31,9 @@ pub mod text;
 pub mod time;
 
 pub use app::{AddAccount, AvatarTarget, Roomdeck, Thumbnail};
+pub use error::{ClientError, Error, Result};
+pub use family::Credentials;
+pub use model::*;
 
 /// Locks a mutex, recovering it if a thread panicked while holding it: what the crate keeps
 /// behind mutexes (connections, caches, matchers) stays usable, and one panic must not turn
@@ -41,6 +44,3 @@ pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         Err(p) => p.into_inner(),
     }
 }
-pub use error::{ClientError, Error, Result};
-pub use family::Credentials;
-pub use model::*;

@@ -17,9 +17,9 @@ use std::sync::Mutex;
 
 use nucleo_matcher::chars;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 
 use crate::lock;
-use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 
 /// One room in the picker index: the store's key for the room (not its account and remote id
 /// as strings: at 100k rooms those took two thirds of the index's memory), its name, its

@@ -300,6 +300,16 @@ fn ensure_avatar(
 }
 
 /// Writes a user; true when the user had another picture before (which may now be unused).
+/// What `apply_batch` reads of a room it already holds: whether it changed, what its search
+/// entry and picture were, and its key.
+struct KnownRoom {
+    hash: i64,
+    name: String,
+    topic: Option<String>,
+    avatar_key: Option<String>,
+    pk: i64,
+}
+
 fn upsert_user(tx: &Transaction<'_>, account: &str, u: &RemoteUser, now: i64) -> rusqlite::Result<bool> {
     let avatar_json = serde_json::to_string(&u.avatar).unwrap_or_else(|_| "{\"type\":\"none\"}".into());
     let key = ensure_avatar(tx, account, &u.remote_id, &u.avatar, None)?;
@@ -838,16 +848,15 @@ impl Store for SqliteStore {
             let avatar_json = serde_json::to_string(&room.avatar).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let details_json = serde_json::to_string(&room.details).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let hash = room_hash(room, &avatar_json, &details_json);
-            #[allow(clippy::type_complexity)]
-            let existing: Option<(i64, String, Option<String>, Option<String>, i64)> = tx
+            let existing: Option<KnownRoom> = tx
                 .prepare_cached(
                     "SELECT content_hash, name, topic, avatar_key, pk FROM rooms WHERE account_id = ?1 AND remote_id = ?2",
                 )?
                 .query_row(params![account, room.remote_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    Ok(KnownRoom { hash: r.get(0)?, name: r.get(1)?, topic: r.get(2)?, avatar_key: r.get(3)?, pk: r.get(4)? })
                 })
                 .optional()?;
-            if existing.as_ref().map(|e| e.0) == Some(hash) {
+            if existing.as_ref().map(|e| e.hash) == Some(hash) {
                 continue;
             }
             if let Some(members) = &room.members {
@@ -873,7 +882,7 @@ impl Store for SqliteStore {
                 _ => None,
             };
             let key = ensure_avatar(&tx, account, &room.remote_id, &room.avatar, parts_version)?;
-            if let Some((_, _, _, Some(old), _)) = &existing {
+            if let Some(KnownRoom { avatar_key: Some(old), .. }) = &existing {
                 pictures_changed |= Some(old) != key.as_ref();
             }
             let lm = room.last_message.as_ref();
@@ -942,15 +951,15 @@ impl Store for SqliteStore {
                     for (i, value) in fields.iter().enumerate() {
                         stmt.raw_bind_parameter(i + 1, value)?;
                     }
-                    stmt.raw_bind_parameter(30, e.4)?;
+                    stmt.raw_bind_parameter(30, e.pk)?;
                     stmt.raw_execute()?;
-                    e.4
+                    e.pk
                 }
             };
             match existing {
                 None => index.push((pk, None, room)),
-                Some((_, name, topic, _, _)) if name == room.name && topic == room.topic => {}
-                Some((_, name, topic, _, _)) => index.push((pk, Some((name, topic)), room)),
+                Some(e) if e.name == room.name && e.topic == room.topic => {}
+                Some(e) => index.push((pk, Some((e.name, e.topic)), room)),
             }
             changed += 1;
         }
