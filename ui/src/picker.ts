@@ -52,9 +52,12 @@ export function highlight(name: string, positions: readonly number[]): Node[] {
 }
 
 /** The account a room belongs to, as its option shows it (the family when the account is gone). */
-function accountText(row: RoomRow, accounts: readonly Account[]): string {
-  const account = accounts.find((a) => a.id === row.account);
+function accountText(row: RoomRow, account: Account | undefined): string {
   return account ? accountLabel(account) : FAMILY_LABEL[row.family];
+}
+
+function accountOf(row: RoomRow, accounts: readonly Account[]): Account | undefined {
+  return accounts.find((a) => a.id === row.account);
 }
 
 interface PickerRow {
@@ -238,11 +241,11 @@ export class Picker {
       // Every option says which room it is (attributes only: no layout), in sight or not.
       const row = hit.row;
       r.el.dataset.id = row.id;
-      setAttr(r.el, "aria-label", `${row.name}, ${KIND_LABEL[row.kind]}, ${accountText(row, accounts)}`);
+      setAttr(r.el, "aria-label", `${row.name}, ${KIND_LABEL[row.kind]}, ${accountText(row, accountOf(row, accounts))}`);
     });
-    this.fillInSight();
     this.empty.hidden = hits.length > 0;
     if (!hits.length) setText(this.empty, q ? `No rooms match “${q}”` : "No rooms yet");
+    // Activating the first option scrolls to it and fills the rows in sight (once per answer).
     this.setActive(hits.length ? 0 : -1, true);
   }
 
@@ -269,10 +272,10 @@ export class Picker {
       if (r.shown?.kind !== row.kind) r.kindIcon.replaceChildren(kindIcon(row.kind));
       r.shown = { name: row.name, positions, kind: row.kind };
       setText(r.kind, `· ${KIND_LABEL[row.kind]}`);
-      const account = accounts.find((a) => a.id === row.account);
+      const account = accountOf(row, accounts);
       const color = account?.color ?? colorFor(row.account);
       if (r.dot.style.backgroundColor !== color) r.dot.style.backgroundColor = color;
-      setText(r.account, accountText(row, accounts));
+      setText(r.account, accountText(row, account));
       setText(r.time, relativeTime(row.last_activity_ms, now));
     }
   }
