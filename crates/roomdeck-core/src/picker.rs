@@ -152,10 +152,11 @@ fn best_possible(pattern: &Pattern) -> u32 {
         .sum()
 }
 
-/// Candidates scored per step: the first step is small (a short query usually has its answer
-/// among the most recent few thousand rooms), each next one twice the one before. The tests use
-/// tiny steps, so that a search stops in the middle of the previous hits.
-const FIRST_STEP: usize = if cfg!(test) { 16 } else { 8192 };
+/// Candidates scored per step: the first step is small (a first letter or a word start usually
+/// has its answer among the most recent thousand rooms: 0.4 ms in the app, against 2 ms for a
+/// first step of 8k), each next one twice the one before. The tests use tiny steps, so that a
+/// search stops in the middle of the previous hits.
+const FIRST_STEP: usize = if cfg!(test) { 16 } else { 1024 };
 
 /// Steps of at least this many candidates are scored in two halves on two threads (a thread
 /// costs ~50 µs; 8k names ~1 ms).
