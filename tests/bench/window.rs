@@ -362,6 +362,7 @@ fn core_list_query(core: &Roomdeck, prefixes: &[String]) -> Result<Summary> {
 /// Types every word into the picker one key at a time; returns the page's keystroke timings.
 fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
     w.js("window.__roomdeck.pickerTimings.length = 0; window.__roomdeck.pickerParts.length = 0;", vec![])?;
+    let mut timings_before = 0;
     for word in words {
         w.chord(&[CTRL, "k"])?;
         let input = w.wait_for("#picker-input", 5)?;
@@ -370,6 +371,20 @@ fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
             w.type_into(&input, &c.to_string())?;
             std::thread::sleep(Duration::from_millis(150));
         }
+        // Every key must have reached the picker, each timed once: a lost key would time a
+        // different query, a lost timing would hide a slow one.
+        let got = w.js(
+            "return [document.querySelector('#picker-input').value, window.__roomdeck.pickerTimings.length];",
+            vec![],
+        )?;
+        let (value, timed) = (got[0].as_str().unwrap_or_default().to_string(), got[1].as_u64().unwrap_or(0) as usize);
+        if value != *word || timed != timings_before + word.chars().count() {
+            eprintln!(
+                "   warning: typed {word:?}, the picker shows {value:?} with {} timings",
+                timed - timings_before.min(timed)
+            );
+        }
+        timings_before = timed;
         w.keys(&[ESCAPE])?;
         w.wait(5, "the picker to close", |w| Ok((w.count("#picker")? == 0).then_some(())))?;
     }
@@ -473,7 +488,11 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
     let db = dir.path().join("roomdeck.db");
     let (names, names_total): (Vec<String>, usize) = {
         let conn = rusqlite::Connection::open(&db)?;
-        let mut stmt = conn.prepare("SELECT name FROM rooms ORDER BY pk")?;
+        // In an order that does not depend on the seeding sync (its pages are written in the
+        // order they arrive, so store keys differ between runs): the same words every run.
+        let mut stmt = conn.prepare(
+            "SELECT r.name FROM rooms r JOIN accounts a ON a.id = r.account_id ORDER BY a.family, r.remote_id",
+        )?;
         let all: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         if all.len() < BIG {
             bail!("{} rooms cached, not {BIG}", all.len());
@@ -481,6 +500,7 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
         ((0..8).map(|i| all[(i * 12_347 + 101) % all.len()].clone()).collect(), all.len())
     };
     let words: Vec<String> = names.iter().map(|n| word(n)).filter(|w| w.chars().count() >= 3).collect();
+    eprintln!("   words: {words:?}");
     let prefixes: Vec<String> =
         words.iter().flat_map(|w| (1..=w.chars().count()).map(|k| w.chars().take(k).collect::<String>())).collect();
     let bare = bare_sqlite(&db, &prefixes)?;
