@@ -361,9 +361,18 @@ fn big_searches_page_like_small_ones(s: &dyn Store) {
             ("quokka", RoomQuery { favorites_only: true, sort: Sort::Name, ..base.clone() }),
             // The list's usual filters again, so the next round starts from what is kept of them.
             ("alpha", RoomQuery { sort: Sort::Activity, ..base.clone() }),
+            // No search term: the whole list's pages, read from the order index alone (archived
+            // and hidden filters), walking the order index with the row (an account), or sorted
+            // (few passing rooms).
+            ("", RoomQuery { sort: Sort::Activity, ..base.clone() }),
+            ("", RoomQuery { sort: Sort::Name, ..base.clone() }),
+            ("", RoomQuery { archived: ArchivedFilter::Only, ..base.clone() }),
+            ("", RoomQuery { archived: ArchivedFilter::Include, include_hidden: true, ..base.clone() }),
+            ("", RoomQuery { accounts: vec![b.clone()], sort: Sort::Name, ..base.clone() }),
+            ("", RoomQuery { favorites_only: true, kinds: vec![RoomKind::Private], ..base.clone() }),
         ];
         for (term, mut q) in queries {
-            q.search = Some(term.into());
+            q.search = (!term.is_empty()).then(|| term.into());
             let words: Vec<&str> = term.split(' ').collect();
             let sets = [(&a, rooms), (&b, &others[..])];
             let mut want: Vec<&RemoteRoom> = sets
@@ -379,6 +388,8 @@ fn big_searches_page_like_small_ones(s: &dyn Store) {
                 .filter(|r| !q.unread_only || r.unread > 0)
                 .filter(|r| q.kinds.is_empty() || q.kinds.contains(&r.kind))
                 .filter(|r| words.iter().all(|w| r.name.split(' ').any(|n| n.starts_with(w))))
+                // Hidden rooms are left out of the list, not out of a search.
+                .filter(|r| q.search.is_some() || q.include_hidden || !r.hidden)
                 .collect();
             match q.sort {
                 Sort::Activity => want.sort_by_key(|r| std::cmp::Reverse(r.last_activity_ms)),
