@@ -72,6 +72,25 @@ export function createAvatar(sizeClass: string): AvatarBox {
   return { el, initialsEl, img: null, url: null };
 }
 
+/**
+ * Starts loading pictures before their slots exist (the list's first rows at start-up, while
+ * the page is busy laying out the shell). A slot pointed at the same URL later joins the load
+ * in flight or finds it in the webview's memory cache (the URLs are versioned and immutable).
+ * The returned images must be kept alive until the slots exist.
+ */
+export function preloadAvatars(urls: readonly string[]): HTMLImageElement[] {
+  return urls
+    .filter((url) => !failed.has(url) && !loaded.has(url))
+    .map((url) => {
+      const img = new Image();
+      img.decoding = "async";
+      img.addEventListener("load", () => loaded.add(url), { once: true });
+      img.addEventListener("error", () => failed.add(url), { once: true });
+      img.src = url;
+      return img;
+    });
+}
+
 /** Points an avatar slot at a picture (or none) with initials from `name` on a colour from `colorKey`. */
 export function setAvatar(box: AvatarBox, url: string | null, name: string, colorKey: string): void {
   setText(box.initialsEl, initials(name));

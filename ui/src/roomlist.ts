@@ -8,7 +8,7 @@
  * on screen meanwhile), so scroll position and selection survive background syncs.
  */
 import { api, roomAvatarUrl, type ApiError, type RoomPage, type RoomQuery, type RoomRow } from "./api";
-import { avatarsSettled, createAvatar, setAvatar, type AvatarBox } from "./avatar";
+import { avatarsSettled, createAvatar, preloadAvatars, setAvatar, type AvatarBox } from "./avatar";
 import { h, setAttr, setText } from "./dom";
 import { formatNumber, plural, relativeTime } from "./format";
 import { icon, KIND_LABEL, kindIcon } from "./icons";
@@ -45,6 +45,8 @@ export function sameQuery(a: RoomQuery, b: RoomQuery): boolean {
 }
 
 let prefetched: { query: RoomQuery; page: Promise<RoomPage> } | null = null;
+/** The first rows' pictures loading ahead of their rows (see `prefetchFirstPage`). */
+const preloading: HTMLImageElement[] = [];
 
 /**
  * Asks for the first page of `query` now, before the list exists. At start the page script
@@ -54,13 +56,24 @@ let prefetched: { query: RoomQuery; page: Promise<RoomPage> } | null = null;
  */
 export function prefetchFirstPage(query: RoomQuery): void {
   const page = api.queryRooms(query, 0, PAGE_SIZE);
-  page.catch(() => undefined);
+  page.then(
+    (p) => {
+      // The pictures of the rows that will be in sight, asked for as soon as the rows are
+      // known: they arrive while the page lays out the shell and the rows, not after.
+      const inSight = Math.ceil((window.innerHeight || 800) / ROW_HEIGHT);
+      const urls = p.rows.slice(0, inSight).flatMap((r) => roomAvatarUrl(r, "small") ?? []);
+      preloading.push(...preloadAvatars(urls));
+    },
+    () => undefined,
+  );
   prefetched = { query, page };
 }
 
 /** Forgets an unused prefetch (start-up is over: later queries must be fresh). */
 export function dropPrefetched(): void {
   prefetched = null;
+  // The list's first rows hold their own images by now.
+  preloading.length = 0;
 }
 
 function takePrefetched(query: RoomQuery): Promise<RoomPage> | null {
