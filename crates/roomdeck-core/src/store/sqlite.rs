@@ -690,8 +690,8 @@ impl SqliteStore {
                 .prepare_cached(&sql)?
                 .query_map(params_from_iter(all.iter()), |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut stmt = conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM {ROW_FROM} WHERE r.pk = ?1"))?;
-            let rows = pks.iter().map(|pk| stmt.query_row([pk], row_from)).collect::<rusqlite::Result<Vec<_>>>()?;
+            // One read transaction: every key read above still has its row.
+            let rows = rows_by_pks(conn, &pks)?.into_iter().flatten().collect();
             return Ok(RoomPage { total, offset, rows });
         }
         if filters.search.is_none() && walks_list_order(conn, total, offset, limit)? {
@@ -721,6 +721,16 @@ fn walks_list_order(conn: &Connection, total: i64, offset: i64, limit: i64) -> R
     let rooms: i64 = conn.prepare_cached("SELECT coalesce(max(pk), 0) FROM rooms")?.query_row([], |r| r.get(0))?;
     let (total, wanted) = (i128::from(total), i128::from(offset) + i128::from(limit));
     Ok(total * total > wanted * i128::from(rooms))
+}
+
+/// The list rows with these keys, in the same order (`None` for a key that is gone).
+fn rows_by_pks(conn: &Connection, pks: &[i64]) -> Result<Vec<Option<RoomRow>>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM {ROW_FROM} WHERE r.pk = ?1"))?;
+    let mut out = Vec::with_capacity(pks.len());
+    for pk in pks {
+        out.push(stmt.query_row([pk], row_from).optional()?);
+    }
+    Ok(out)
 }
 
 fn order_by(sort: Sort) -> &'static str {
@@ -1492,13 +1502,7 @@ impl Store for SqliteStore {
     }
 
     fn room_rows_by_pks(&self, pks: &[i64]) -> Result<Vec<Option<RoomRow>>> {
-        let conn = self.r();
-        let mut stmt = conn.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM {ROW_FROM} WHERE r.pk = ?1"))?;
-        let mut out = Vec::with_capacity(pks.len());
-        for pk in pks {
-            out.push(stmt.query_row([pk], row_from).optional()?);
-        }
-        Ok(out)
+        rows_by_pks(&self.r(), pks)
     }
 
     fn room_count(&self) -> Result<i64> {
