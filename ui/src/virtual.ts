@@ -48,6 +48,9 @@ export class VirtualList {
   private first = 0;
   private last = 0;
   private readonly nested: boolean;
+  /** Overscan is on once the first rows have had their frame (see `render`). */
+  private warm = false;
+  private warming = false;
 
   constructor(options: VirtualListOptions) {
     this.o = { overscan: 6, maxRows: 100, onRendered: undefined, nested: false, ...options };
@@ -159,7 +162,11 @@ export class VirtualList {
   }
 
   private render(): void {
-    const { rowHeight: rh, overscan, maxRows } = this.o;
+    const { rowHeight: rh, maxRows } = this.o;
+    // The first rows come alone: the rows around them would add their layout and glyph loading
+    // to the frame that first shows the list, where nobody sees them (make bench, P1). They
+    // follow as soon as that frame is out.
+    const overscan = this.warm ? this.o.overscan : 0;
     // Reads first.
     const scrollTop = this.o.scroller.scrollTop;
     const vh = this.height();
@@ -214,6 +221,15 @@ export class VirtualList {
     }
     this.dirty.clear();
     this.allDirty = false;
+    if (!this.warm && !this.warming && last > first) {
+      this.warming = true;
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          this.warm = true;
+          this.schedule();
+        }, 0),
+      );
+    }
     this.o.onRendered?.(first, last);
   }
 }
