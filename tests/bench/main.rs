@@ -9,8 +9,9 @@
 //! inside the webview (performance marks, requestAnimationFrame) and read over WebDriver.
 //!
 //! `ROOMDECK_BENCH_RUNS` (default 5) sets the runs per figure; `ROOMDECK_BENCH_ONLY=P2,P4`
-//! runs a subset (the report then only holds those); `ROOMDECK_BENCH_KEEP_100K=DIR` keeps a copy
-//! of the 100k-room data directory for profiling by hand.
+//! runs a subset (the report then only holds those); `ROOMDECK_BENCH_KEEP_10K=DIR` and
+//! `ROOMDECK_BENCH_KEEP_100K=DIR` keep a copy of the 10k-room (after P2's sync) and 100k-room data
+//! directories for profiling by hand.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
 
@@ -88,6 +89,11 @@ fn main() -> Result<()> {
             rows.push(out.p3.clone());
         }
         extra.extend(out.notes.clone());
+        if let Ok(keep) = std::env::var("ROOMDECK_BENCH_KEEP_10K") {
+            // For profiling a cold start by hand on the same data.
+            window::copy_dir(out.cached.dir.path(), std::path::Path::new(&keep))?;
+            eprintln!("   the 10k data directory copied to {keep}");
+        }
         cached_10k = Some(out.cached);
     }
     if cfg.wants("P4") {

@@ -41,7 +41,7 @@ const CTRL: &str = "\u{E009}";
 const ESCAPE: &str = "\u{E00C}";
 const BIG: usize = 100_000;
 
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     for f in files_under(from) {
         let rel = f.strip_prefix(from)?;
         let dest = to.join(rel);
