@@ -398,7 +398,30 @@ fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
         "   keystroke parts (median / p95 ms): input → answer {:.1} / {:.1}, rendering {:.1} / {:.1}, rendered → frame {:.1} / {:.1}",
         answer.median, answer.p95, render.median, render.p95, frame.median, frame.p95
     );
-    Ok(v.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default())
+    let timings: Vec<f64> = v.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+    // The slowest keystrokes, with the text typed so far and their parts: which queries make the p95.
+    let typed: Vec<String> =
+        words.iter().flat_map(|w| (1..=w.chars().count()).map(|k| w.chars().take(k).collect::<String>())).collect();
+    let (answers, renders, frames) = (part(0), part(1), part(2));
+    let mut order: Vec<usize> = (0..timings.len()).collect();
+    order.sort_by(|a, b| timings[*b].total_cmp(&timings[*a]));
+    let slowest: Vec<String> = order
+        .iter()
+        .take(5)
+        .map(|&i| {
+            let at = |p: &[f64]| p.get(i).copied().unwrap_or(f64::NAN);
+            format!(
+                "{:?} {:.0} ms ({:.0} + {:.0} + {:.0})",
+                typed.get(i).map(String::as_str).unwrap_or("?"),
+                timings[i],
+                at(&answers),
+                at(&renders),
+                at(&frames)
+            )
+        })
+        .collect();
+    eprintln!("   slowest keystrokes (answer + rendering + frame): {}", slowest.join(", "));
+    Ok(timings)
 }
 
 const SCROLL: &str = r#"
