@@ -359,6 +359,11 @@ fn core_list_query(core: &Roomdeck, prefixes: &[String]) -> Result<Summary> {
     Ok(summary(&samples))
 }
 
+/// What the picker holds after each keystroke when `words` are typed one key at a time.
+fn typed_prefixes(words: &[String]) -> Vec<String> {
+    words.iter().flat_map(|w| (1..=w.chars().count()).map(|k| w.chars().take(k).collect::<String>())).collect()
+}
+
 /// Types every word into the picker one key at a time; returns the page's keystroke timings.
 fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
     w.js("window.__roomdeck.pickerTimings.length = 0; window.__roomdeck.pickerParts.length = 0;", vec![])?;
@@ -400,8 +405,7 @@ fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
     );
     let timings: Vec<f64> = v.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
     // The slowest keystrokes, with the text typed so far and their parts: which queries make the p95.
-    let typed: Vec<String> =
-        words.iter().flat_map(|w| (1..=w.chars().count()).map(|k| w.chars().take(k).collect::<String>())).collect();
+    let typed = typed_prefixes(words);
     let (answers, renders, frames) = (part(0), part(1), part(2));
     let mut order: Vec<usize> = (0..timings.len()).collect();
     order.sort_by(|a, b| timings[*b].total_cmp(&timings[*a]));
@@ -524,8 +528,7 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
     };
     let words: Vec<String> = names.iter().map(|n| word(n)).filter(|w| w.chars().count() >= 3).collect();
     eprintln!("   words: {words:?}");
-    let prefixes: Vec<String> =
-        words.iter().flat_map(|w| (1..=w.chars().count()).map(|k| w.chars().take(k).collect::<String>())).collect();
+    let prefixes = typed_prefixes(&words);
     let bare = bare_sqlite(&db, &prefixes)?;
     let list = core_list_query(&core, &prefixes)?;
     // What the list shows (hidden and archived rooms are left out by default).
