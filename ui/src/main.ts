@@ -3,7 +3,7 @@
  * the full app shell (sidebar · list · info panel), loads settings and accounts, and routes core
  * events to the views. Views talk through the store, not to each other.
  */
-import { type Account, api, type ApiError, type AppInfo, type Event as CoreEvent, type SyncProgress } from "./api";
+import { type Account, api, type ApiError, type AppInfo, type Event as CoreEvent, type Sort, type SyncProgress } from "./api";
 import { accountStatusText, createAccountsSection, dropAccount, openAccountDialog, upsertAccount } from "./accounts";
 import { modalOpen } from "./dialog";
 import { h, replaceChildren } from "./dom";
@@ -122,6 +122,11 @@ function loadStartupData(): Promise<StartupData> {
   // Handled where it is awaited; never an unhandled rejection in the picker window.
   data.catch(() => undefined);
   return data;
+}
+
+/** The list order saved in the settings, if it is one this build knows. */
+function savedSort(value: string | null): Sort | null {
+  return value === "name" || value === "activity" ? value : null;
 }
 
 async function startApp(root: HTMLElement, info: AppInfo, startup: Promise<StartupData>): Promise<void> {
@@ -344,11 +349,12 @@ async function startApp(root: HTMLElement, info: AppInfo, startup: Promise<Start
   const { accounts, sort, sidebarCollapsed } = await startup;
   markOnce("roomdeck:accounts-loaded");
   const q = store.get().query;
+  const saved = savedSort(sort);
   store.update({
     accounts,
     accountsLoaded: true,
     sidebarCollapsed: sidebarCollapsed === "1",
-    query: sort === "name" || sort === "activity" ? { ...q, sort } : q,
+    query: saved ? { ...q, sort: saved } : q,
   });
   // The list asked for its first page just now (if there are accounts): later ones are fresh.
   dropPrefetched();
@@ -361,10 +367,17 @@ async function main(): Promise<void> {
   if (!root) return;
   markOnce("roomdeck:script-started");
   document.body.append(statusRegion());
-  // The list's first page with the default order, asked for beside the first calls below; used
-  // when the saved settings ask for the same rooms (see prefetchFirstPage).
-  prefetchFirstPage(defaultQuery());
   const startup = loadStartupData();
+  // The list's first page with the default order, asked for beside the first calls above; used
+  // when the saved settings ask for the same rooms (see prefetchFirstPage).
+  const first = defaultQuery();
+  prefetchFirstPage(
+    first,
+    startup.then(
+      (s) => (savedSort(s.sort) ?? first.sort) === first.sort,
+      () => false,
+    ),
+  );
   let info: AppInfo;
   try {
     info = await api.appInfo();

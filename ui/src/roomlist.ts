@@ -47,17 +47,22 @@ export function sameQuery(a: RoomQuery, b: RoomQuery): boolean {
 let prefetched: { query: RoomQuery; page: Promise<RoomPage> } | null = null;
 /** The first rows' pictures loading ahead of their rows (see `prefetchFirstPage`). */
 const preloading: HTMLImageElement[] = [];
+/** Start-up is not over yet: a preload still comes before its rows. */
+let preloadOpen = true;
 
 /**
  * Asks for the first page of `query` now, before the list exists. At start the page script
  * issues it together with its other first calls (app info, accounts, settings), so the cached
  * rooms arrive one round trip sooner (make bench, P1). The list's first `setQuery`, made as the
  * accounts and settings arrive, takes it if it asks for the same rooms; then it is dropped.
+ * `shown` says (once the settings are in) whether the list will show this page first: only then
+ * are the pictures of its first rows loaded ahead.
  */
-export function prefetchFirstPage(query: RoomQuery): void {
+export function prefetchFirstPage(query: RoomQuery, shown: Promise<boolean>): void {
   const page = api.queryRooms(query, 0, PAGE_SIZE);
-  page.then(
-    (p) => {
+  Promise.all([page, shown]).then(
+    ([p, first]) => {
+      if (!first || !preloadOpen) return;
       // The pictures of the rows that will be in sight, asked for as soon as the rows are
       // known: they arrive while the page lays out the shell and the rows, not after.
       const inSight = Math.ceil((window.innerHeight || 800) / ROW_HEIGHT);
@@ -72,7 +77,8 @@ export function prefetchFirstPage(query: RoomQuery): void {
 /** Forgets an unused prefetch (start-up is over: later queries must be fresh). */
 export function dropPrefetched(): void {
   prefetched = null;
-  // The list's first rows hold their own images by now.
+  // The list's first rows hold their own images by now; a later preload would be for nothing.
+  preloadOpen = false;
   preloading.length = 0;
 }
 
