@@ -18,7 +18,7 @@ use crate::family::{Client, Credentials, RoomRef, ServerFamily, Session};
 use crate::http::HttpConfig;
 use crate::lock;
 use crate::model::{
-    Account, AccountState, ErrorInfo, Event, Family, PickerHit, RoomInfo, RoomPage, RoomQuery, SyncProgress,
+    Account, AccountState, ErrorInfo, Event, Family, PickerHit, RoomInfo, RoomPage, RoomQuery, SyncPhase, SyncProgress,
     SyncReport, split_room_id,
 };
 use crate::picker::PickerIndex;
@@ -420,12 +420,7 @@ impl Roomdeck {
         let progress: ProgressFn = Arc::new(move |p: SyncProgress| {
             let _ = events.send(Event::Progress { progress: p });
         });
-        progress(SyncProgress {
-            account: id.to_string(),
-            phase: crate::model::SyncPhase::SigningIn,
-            done: 0,
-            total: None,
-        });
+        progress(SyncProgress { account: id.to_string(), phase: SyncPhase::SigningIn, done: 0, total: None });
         let (report, result) = match (self.account(id), self.live(id).await) {
             (Ok(account), Ok(live)) => {
                 let job = SyncJob {
@@ -450,6 +445,10 @@ impl Roomdeck {
             }
         };
         lock(&self.cancels).remove(id);
+        // Every sync's progress ends with `Done`, also one that never got past signing in (no
+        // credentials in the keyring, a refused sign-in): the window shows an account as syncing
+        // until it sees it.
+        progress(SyncProgress { account: id.to_string(), phase: SyncPhase::Done, done: 1, total: Some(1) });
         if let Err(e) = &result {
             tracing::info!(account = id, code = e.code(), "sync failed: {e}");
         }

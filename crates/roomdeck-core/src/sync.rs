@@ -169,7 +169,8 @@ pub struct SyncJob {
     pub avatars: bool,
 }
 
-/// Runs the rooms and avatar phases. Persisting the status and a renewed secret is the caller's.
+/// Runs the rooms and avatar phases. Persisting the status and a renewed secret, and ending the
+/// progress stream with `Done`, are the caller's.
 pub async fn run(job: SyncJob) -> (SyncReport, Result<()>) {
     let started = now_ms();
     let requests_before = job.live.client.http().requests();
@@ -180,7 +181,6 @@ pub async fn run(job: SyncJob) -> (SyncReport, Result<()>) {
     if let Err(e) = &result {
         report.error = Some(ErrorInfo::from(e));
     }
-    (job.progress)(SyncProgress { account: job.account.id.clone(), phase: SyncPhase::Done, done: 1, total: Some(1) });
     (report, result)
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{Env, MemorySecrets};
 use roomdeck_core::http::HttpConfig;
-use roomdeck_core::{AccountState, Credentials, Roomdeck};
+use roomdeck_core::{AccountState, Credentials, Event, Roomdeck, SyncPhase};
 use roomdeck_fakes::rocketchat::{RcOptions, RocketChatFake};
 use roomdeck_fakes::server::Shared;
 use roomdeck_fakes::swapchat::{ScOptions, SwapChatFake};
@@ -56,6 +56,20 @@ struct Case<'a> {
     resign: Box<dyn Fn() -> Credentials + 'a>,
 }
 
+/// The last progress phase the core announced for `account` (the window shows the account as
+/// syncing until it is `Done`).
+fn last_phase(events: &mut tokio::sync::broadcast::Receiver<Event>, account: &str) -> Option<SyncPhase> {
+    let mut last = None;
+    while let Ok(e) = events.try_recv() {
+        if let Event::Progress { progress } = e
+            && progress.account == account
+        {
+            last = Some(progress.phase);
+        }
+    }
+    last
+}
+
 async fn run(case: Case<'_>) {
     let Case { name, env, account, shared, rooms_path, resign } = case;
     let first = env.core.sync_account(&account).await;
@@ -63,7 +77,9 @@ async fn run(case: Case<'_>) {
     let before = env.snapshot();
     for (fault, code) in json_faults() {
         shared.faults.add(FaultRule::new(rooms_path, fault.clone()));
+        let mut events = env.core.subscribe();
         let r = env.core.sync_account(&account).await;
+        assert_eq!(last_phase(&mut events, &account), Some(SyncPhase::Done), "{name} {fault:?}: progress left open");
         let err = r.error.unwrap_or_else(|| panic!("{name} {fault:?}: no error"));
         assert_eq!(err.code, code, "{name} {fault:?}: {}", err.message);
         assert!(!err.message.is_empty());
@@ -136,6 +152,27 @@ async fn virola_fault_matrix() {
         resign: Box::new(move || Credentials::VirolaToken { token: fr.renew_api_token() }),
     })
     .await;
+}
+
+/// A sync that never gets past signing in (the credentials are gone from the keyring, or the
+/// server is down before any session exists) still ends its progress, and says why.
+#[tokio::test]
+async fn a_sync_that_cannot_sign_in_ends_its_progress() {
+    let f = RocketChatFake::start(RcOptions { rooms: 5, ..RcOptions::default() }, 0, false).await.unwrap();
+    let env = env_fast();
+    let (user, password) = f.credentials();
+    let a = env.add(f.url(), Credentials::RocketchatPassword { user, password, code: None }, None).await;
+    assert!(env.core.sync_account(&a.id).await.error.is_none());
+    let rooms = env.rooms().len();
+    // A new session of the app (nothing signed in yet) whose keyring entry is gone.
+    let core = Roomdeck::open(env.dir.path(), env.secrets.clone()).unwrap();
+    env.secrets.0.lock().unwrap().clear();
+    let mut events = core.subscribe();
+    let r = core.sync_account(&a.id).await;
+    assert_eq!(r.error.map(|e| e.code), Some("unauthorized".to_string()));
+    assert_eq!(last_phase(&mut events, &a.id), Some(SyncPhase::Done), "progress left at signing in");
+    assert_eq!(core.account(&a.id).unwrap().state, AccountState::NeedsSignIn);
+    assert_eq!(env.rooms().len(), rooms, "cached rooms kept");
 }
 
 #[tokio::test]
