@@ -295,6 +295,16 @@ fn picker_by_keyboard() {
     let input = w.wait_for("#picker-input", 5).unwrap();
     let active = w.js("return document.activeElement && document.activeElement.id", vec![]).unwrap();
     assert_eq!(active, json!("picker-input"), "the picker input must have focus");
+    // Whole from its first frame: no fade or pop-in running (on a CPU-painted window each frame
+    // of one repainted everything under the scrim).
+    let animations = w
+        .js(
+            "const d = document.getElementById('picker');
+             return [d.closest('.modal-backdrop'), d].map(e => getComputedStyle(e).animationName);",
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(animations, json!(["none", "none"]), "the picker opens without a fade or pop-in");
     // An accent-folded, case-folded fuzzy query: a room's name without its accents.
     let target = &all[all.len() / 2];
     let name = target["name"].as_str().unwrap();

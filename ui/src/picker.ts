@@ -153,6 +153,7 @@ export class Picker {
       label: "Go to room",
       className: this.o.pickMode ? "picker picker-standalone" : "picker",
       dismissable: !this.o.pickMode,
+      instant: true,
       onEscape: () => {
         if (this.o.pickMode) {
           this.o.onCancel?.();
