@@ -440,10 +440,34 @@ fn big_searches_page_like_small_ones(s: &dyn Store) {
     assert_eq!(s.integrity_check().unwrap(), "ok", "pages and search index");
 }
 
+/// The list's total (the room count it shows, and its scrollbar) follows every change, also
+/// for pages deep in the list that read a count kept from an earlier page.
+fn totals_follow_every_change(s: &dyn Store) {
+    let a = account(s, Family::Rocketchat);
+    let rooms: Vec<RemoteRoom> = (0..30).map(|i| room(&format!("r{i}"), &format!("room {i}"), i)).collect();
+    s.apply_batch(&a, &Batch { rooms, ..Batch::default() }, 1).unwrap();
+    let q = RoomQuery::default();
+    let total = |offset: i64| s.query_rooms(&q, offset, 5).unwrap().total;
+    assert_eq!((total(0), total(10), total(25)), (30, 30, 30));
+    s.apply_batch(&a, &Batch { removed: vec!["r3".into(), "r4".into()], ..Batch::default() }, 2).unwrap();
+    assert_eq!((total(10), total(0)), (28, 28), "removed rooms leave the count at once");
+    s.apply_batch(&a, &Batch { rooms: vec![room("new", "new room", 99)], ..Batch::default() }, 3).unwrap();
+    assert_eq!(total(20), 29);
+    let mut archived = room("r5", "room 5", 5);
+    archived.archived = true;
+    // What the server sent changed (rooms are compared by their raw JSON).
+    archived.raw = r#"{"id":"r5","name":"room 5","archived":true}"#.into();
+    s.apply_batch(&a, &Batch { rooms: vec![archived], ..Batch::default() }, 4).unwrap();
+    assert_eq!(total(20), 28, "archived rooms are left out by default");
+    assert_eq!(s.query_rooms(&all(), 20, 5).unwrap().total, 29, "each filter has its own count");
+    assert_eq!(total(0), 28);
+}
+
 fn run_suite(make: impl Fn() -> SqliteStore) {
     accounts_get_stable_ids_and_states(&make());
     batches_are_idempotent_and_snapshots_reconcile(&make());
     queries_filter_sort_and_search(&make());
+    totals_follow_every_change(&make());
     members_are_replaced_and_ordered(&make());
     avatars_follow_versions_failures_and_the_cap(&make());
     big_searches_page_like_small_ones(&make());
@@ -465,6 +489,22 @@ fn sqlite_on_disk() {
         SqliteStore::open(&dir.path().join(format!("db{}.sqlite", n.fetch_add(1, std::sync::atomic::Ordering::SeqCst))))
             .unwrap()
     });
+}
+
+/// Another Roomdeck process (the CLI syncing beside the app) writes to the same file: the
+/// app's list counts what is there now, not what it counted before.
+#[test]
+fn totals_see_other_processes_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.sqlite");
+    let app = SqliteStore::open(&path).unwrap();
+    let a = account(&app, Family::Virola);
+    let rooms: Vec<RemoteRoom> = (0..10).map(|i| room(&format!("r{i}"), &format!("room {i}"), i)).collect();
+    app.apply_batch(&a, &Batch { rooms, ..Batch::default() }, 1).unwrap();
+    assert_eq!(app.query_rooms(&RoomQuery::default(), 5, 5).unwrap().total, 10);
+    let cli = SqliteStore::open(&path).unwrap();
+    cli.apply_batch(&a, &Batch { rooms: vec![room("x", "from the cli", 50)], ..Batch::default() }, 2).unwrap();
+    assert_eq!(app.query_rooms(&RoomQuery::default(), 5, 5).unwrap().total, 11);
 }
 
 #[test]
