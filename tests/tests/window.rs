@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 const CTRL: &str = "\u{E009}";
 const ENTER: &str = "\u{E007}";
 const DOWN: &str = "\u{E015}";
+const PAGE_DOWN: &str = "\u{E00F}";
 const ESCAPE: &str = "\u{E00C}";
 
 /// The number the list shows in `#room-count` ("1,234 rooms" → 1234).
@@ -305,6 +306,24 @@ fn picker_by_keyboard() {
         )
         .unwrap();
     assert_eq!(animations, json!(["none", "none"]), "the picker opens without a fade or pop-in");
+    // Moving by keyboard past the rows in sight scrolls the active option into sight, filled in
+    // (options out of sight are filled only when they come into it).
+    w.wait(5, "the recent rooms in the picker", |w| Ok((w.count("#picker .picker-row")? >= 30).then_some(()))).unwrap();
+    w.keys(&[PAGE_DOWN, PAGE_DOWN, PAGE_DOWN]).unwrap();
+    let seen = w
+        .js(
+            "const list = document.getElementById('picker-list').getBoundingClientRect();
+             const row = document.querySelector('#picker .picker-row[aria-selected=true]');
+             const r = row.getBoundingClientRect();
+             return [Number(row.dataset.index), r.top >= list.top - 1 && r.bottom <= list.bottom + 1,
+                     row.querySelector('.picker-name').textContent, Math.round(r.height)];",
+            vec![],
+        )
+        .unwrap();
+    assert_eq!(seen[0], json!(24), "three pages down from the first option");
+    assert_eq!(seen[1], json!(true), "the active option is in sight: {seen}");
+    assert!(!seen[2].as_str().unwrap_or_default().is_empty(), "the active option shows its room: {seen}");
+    assert_eq!(seen[3], json!(48), "options are as tall as the picker computes with");
     // An accent-folded, case-folded fuzzy query: a room's name without its accents.
     let target = &all[all.len() / 2];
     let name = target["name"].as_str().unwrap();

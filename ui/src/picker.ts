@@ -18,7 +18,11 @@ import { perf } from "./perf";
 import { accountLabel, FAMILY_LABEL, store } from "./state";
 
 export const PICKER_LIMIT = 50;
-/** An option's height in px (`.picker-row` in styles.css) and the list's top padding. */
+/**
+ * An option's height and the list's padding in px. The list sets them as `--picker-row-h` and
+ * `--picker-pad` for styles.css, so the rows are laid out at exactly the height this module
+ * computes with (which rows are in sight, where to scroll) without reading the layout.
+ */
 const ROW_H = 48;
 const LIST_PAD = 6;
 /** Rows assumed in sight before the list has been laid out. */
@@ -110,6 +114,8 @@ export class Picker {
       spellcheck: "false",
     });
     this.listbox = h("div", { id: "picker-list", class: "picker-list", role: "listbox", "aria-label": "Rooms" });
+    this.listbox.style.setProperty("--picker-row-h", `${ROW_H}px`);
+    this.listbox.style.setProperty("--picker-pad", `${LIST_PAD}px`);
     this.empty = h("p", { class: "picker-empty", hidden: true });
     for (let i = 0; i < PICKER_LIMIT; i++) this.rows.push(this.createRow(i));
     const footer = h(
