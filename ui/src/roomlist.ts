@@ -28,20 +28,30 @@ interface Page {
   epoch: number;
 }
 
+const same = (a: unknown, b: unknown): boolean => a === b;
+const sameList = (a: readonly unknown[], b: readonly unknown[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * How each field of a query is compared. Every field of `RoomQuery` must be here: a field added
+ * to the Rust type (and so to bindings.ts) does not compile until it is, so two queries that
+ * differ only in it can never pass for the same one (and be answered with the other's page).
+ */
+const FIELD_EQUAL: { [K in keyof RoomQuery]-?: (a: RoomQuery[K], b: RoomQuery[K]) => boolean } = {
+  accounts: sameList,
+  kinds: sameList,
+  unread_only: same,
+  favorites_only: same,
+  archived: same,
+  include_hidden: same,
+  search: same,
+  sort: same,
+};
+const QUERY_FIELDS = Object.keys(FIELD_EQUAL) as (keyof RoomQuery)[];
+
 /** Two queries ask for the same rooms (field by field; the arrays in order). */
 export function sameQuery(a: RoomQuery, b: RoomQuery): boolean {
-  return (
-    a.unread_only === b.unread_only &&
-    a.favorites_only === b.favorites_only &&
-    a.archived === b.archived &&
-    a.include_hidden === b.include_hidden &&
-    a.search === b.search &&
-    a.sort === b.sort &&
-    a.accounts.length === b.accounts.length &&
-    a.accounts.every((x, i) => x === b.accounts[i]) &&
-    a.kinds.length === b.kinds.length &&
-    a.kinds.every((x, i) => x === b.kinds[i])
-  );
+  return QUERY_FIELDS.every((k) => (FIELD_EQUAL[k] as (x: unknown, y: unknown) => boolean)(a[k], b[k]));
 }
 
 let prefetched: { query: RoomQuery; page: Promise<RoomPage> } | null = null;

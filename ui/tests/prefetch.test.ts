@@ -27,7 +27,8 @@ class FakeImage {
 }
 vi.stubGlobal("Image", FakeImage);
 
-const { prefetchFirstPage, dropPrefetched, ROW_HEIGHT } = await import("../src/roomlist");
+const roomlist = await import("../src/roomlist");
+const { prefetchFirstPage, dropPrefetched, ROW_HEIGHT } = roomlist;
 const { defaultQuery } = await import("../src/state");
 
 describe("the first page asked for at start-up", () => {
@@ -52,5 +53,30 @@ describe("the first page asked for at start-up", () => {
     prefetchFirstPage(defaultQuery(), Promise.resolve(true));
     await settle();
     expect(asked).toEqual([]);
+  });
+});
+
+describe("sameQuery", () => {
+  const { sameQuery } = roomlist;
+  /** `q` with field `k` changed, whatever its type. */
+  const changed = (q: RoomQuery, k: keyof RoomQuery): RoomQuery => {
+    const v: unknown = q[k];
+    const other = Array.isArray(v) ? [...(v as unknown[]), "x"] : typeof v === "boolean" ? !v : `${String(v)}-x`;
+    return { ...q, [k]: other } as RoomQuery;
+  };
+
+  it("tells apart queries that differ in any one field", () => {
+    const q = defaultQuery();
+    expect(sameQuery(q, defaultQuery())).toBe(true);
+    for (const k of Object.keys(q) as (keyof RoomQuery)[]) {
+      expect(sameQuery(q, changed(q, k)), k).toBe(false);
+      expect(sameQuery(changed(q, k), q), k).toBe(false);
+    }
+  });
+
+  it("compares lists in order", () => {
+    const q = { ...defaultQuery(), accounts: ["rc1", "sc1"] };
+    expect(sameQuery(q, { ...q, accounts: ["rc1", "sc1"] })).toBe(true);
+    expect(sameQuery(q, { ...q, accounts: ["sc1", "rc1"] })).toBe(false);
   });
 });
