@@ -53,27 +53,48 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     reader: Option<Mutex<Connection>>,
     /// Rooms passing recent filter sets, for searches with many matches (see [`BigSearch`]).
-    filter_sets: Mutex<Vec<FilterSet>>,
+    filter_sets: Mutex<KeptUntilChange<PkBits>>,
     /// Recent list counts: the count of the rooms passing a filter costs ~3 ms at 100k rooms
     /// and the list asks for it with every page while it scrolls (see `cached_count`).
-    counts: Mutex<Vec<CachedCount>>,
+    counts: Mutex<KeptUntilChange<i64>>,
 }
-
-/// The number of rooms passing one filter, at one version of the database.
-struct CachedCount {
-    key: String,
-    version: (i64, u64),
-    total: i64,
-}
-
-/// Counts kept: one per filter the list switched between recently.
-const COUNTS_KEPT: usize = 4;
 
 /// What changes whenever the database does, as the reading connection sees it: SQLite's
-/// `data_version` (commits by other connections) and the connection's own changes.
+/// `data_version` (commits by other connections, this process's writer among them) and the
+/// connection's own changes.
 fn db_version(conn: &Connection) -> rusqlite::Result<(i64, u64)> {
     let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
     Ok((version, conn.total_changes()))
+}
+
+/// Values read from the database, each under a key (the filters' SQL and parameters), kept
+/// until the database changes (`db_version`), the most recently used first, `cap` at most.
+struct KeptUntilChange<T> {
+    cap: usize,
+    kept: Vec<(String, (i64, u64), T)>,
+}
+
+impl<T> KeptUntilChange<T> {
+    fn new(cap: usize) -> Self {
+        KeptUntilChange { cap, kept: Vec::new() }
+    }
+
+    /// The value kept for `key` at `version`, or the one `make` reads now (and keeps).
+    fn get_or_make(
+        &mut self,
+        key: String,
+        version: (i64, u64),
+        make: impl FnOnce() -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<&T> {
+        self.kept.retain(|(_, v, _)| *v == version);
+        let entry = match self.kept.iter().position(|(k, _, _)| *k == key) {
+            Some(i) => self.kept.remove(i),
+            None => (key, version, make()?),
+        };
+        self.kept.insert(0, entry);
+        self.kept.truncate(self.cap);
+        Ok(&self.kept[0].2)
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -141,8 +162,8 @@ impl SqliteStore {
             path: Some(path.to_path_buf()),
             writer: Mutex::new(writer),
             reader: Some(Mutex::new(reader)),
-            filter_sets: Mutex::new(Vec::new()),
-            counts: Mutex::new(Vec::new()),
+            filter_sets: Mutex::new(KeptUntilChange::new(FILTER_SETS_KEPT)),
+            counts: Mutex::new(KeptUntilChange::new(COUNTS_KEPT)),
         })
     }
 
@@ -159,8 +180,8 @@ impl SqliteStore {
             path: None,
             writer: Mutex::new(writer),
             reader: None,
-            filter_sets: Mutex::new(Vec::new()),
-            counts: Mutex::new(Vec::new()),
+            filter_sets: Mutex::new(KeptUntilChange::new(FILTER_SETS_KEPT)),
+            counts: Mutex::new(KeptUntilChange::new(COUNTS_KEPT)),
         })
     }
 
@@ -531,6 +552,8 @@ const BIG_SEARCH_MATCHES: i64 = 300;
 const MAX_BITMAP_PK: i64 = 1 << 26;
 /// Filter sets kept for big searches (the list's filters rarely change while the user types).
 const FILTER_SETS_KEPT: usize = 4;
+/// List counts kept: one per filter the list switched between recently.
+const COUNTS_KEPT: usize = 4;
 
 /// A set of room primary keys, one bit each.
 #[derive(Debug, Clone, Default)]
@@ -559,17 +582,6 @@ impl PkBits {
     fn count_both(&self, other: &PkBits) -> i64 {
         self.0.iter().zip(&other.0).map(|(a, b)| i64::from((a & b).count_ones())).sum()
     }
-}
-
-/// The rooms passing one combination of filters, as of one state of the database.
-#[derive(Debug)]
-struct FilterSet {
-    /// The filters' SQL and parameters (what the set was built from).
-    key: String,
-    /// `PRAGMA data_version` and the connection's change count when it was read: either moves
-    /// when anything (this process's writer, another process, this connection) commits.
-    version: (i64, u64),
-    rooms: PkBits,
 }
 
 /// How a search with many matches is answered without asking SQLite to join or sort them all.
@@ -646,25 +658,18 @@ impl SqliteStore {
         let version = db_version(conn)?;
         let key = format!("{}|{:?}", filters.sql(), filters.params);
         let mut sets = lock(&self.filter_sets);
-        sets.retain(|s| s.version == version);
-        if let Some(i) = sets.iter().position(|s| s.key == key) {
-            let set = sets.remove(i);
-            let out = f(&set.rooms);
-            sets.insert(0, set);
-            return Ok(out);
-        }
-        let max: i64 = conn.query_row("SELECT coalesce(max(pk), 0) FROM rooms", [], |r| r.get(0))?;
-        let mut rooms = PkBits::with_max(max);
-        let mut stmt =
-            conn.prepare_cached(&format!("SELECT r.pk FROM rooms r INDEXED BY rooms_filter {}", filters.sql()))?;
-        let mut rows = stmt.query(params_from_iter(filters.params.iter()))?;
-        while let Some(r) = rows.next()? {
-            rooms.insert(r.get(0)?);
-        }
-        let out = f(&rooms);
-        sets.insert(0, FilterSet { key, version, rooms });
-        sets.truncate(FILTER_SETS_KEPT);
-        Ok(out)
+        let rooms = sets.get_or_make(key, version, || {
+            let max: i64 = conn.query_row("SELECT coalesce(max(pk), 0) FROM rooms", [], |r| r.get(0))?;
+            let mut rooms = PkBits::with_max(max);
+            let mut stmt =
+                conn.prepare_cached(&format!("SELECT r.pk FROM rooms r INDEXED BY rooms_filter {}", filters.sql()))?;
+            let mut rows = stmt.query(params_from_iter(filters.params.iter()))?;
+            while let Some(r) = rows.next()? {
+                rooms.insert(r.get(0)?);
+            }
+            Ok(rooms)
+        })?;
+        Ok(f(rooms))
     }
 
     /// `SELECT count(*)` of the rooms passing `filter`, read again only when the database has
@@ -673,16 +678,10 @@ impl SqliteStore {
     fn cached_count(&self, conn: &Connection, filter: &str, params: &[rusqlite::types::Value]) -> Result<i64> {
         let version = db_version(conn)?;
         let key = format!("{filter}|{params:?}");
-        let mut counts = lock(&self.counts);
-        counts.retain(|c| c.version == version);
-        if let Some(c) = counts.iter().find(|c| c.key == key) {
-            return Ok(c.total);
-        }
-        let total: i64 = conn
-            .prepare_cached(&format!("SELECT count(*) FROM rooms r {filter}"))?
-            .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
-        counts.insert(0, CachedCount { key, version, total });
-        counts.truncate(COUNTS_KEPT);
+        let total = *lock(&self.counts).get_or_make(key, version, || {
+            conn.prepare_cached(&format!("SELECT count(*) FROM rooms r {filter}"))?
+                .query_row(params_from_iter(params.iter()), |r| r.get(0))
+        })?;
         Ok(total)
     }
 
