@@ -483,9 +483,9 @@ fn scroll(w: &Window) -> Result<(Vec<f64>, Vec<f64>, u64)> {
     Ok((frames, idle, rows))
 }
 
-/// Puts a plain scroller over the room list, the same size, holding as many static rows of text
-/// as the list has rows in 1.5k pages' worth of height: no script, no virtualization, nothing
-/// fetched while it scrolls.
+/// Puts a plain scroller over the room list, the same size, holding 3000 static rows of two
+/// lines of text at the list's row height: no script, no virtualization, nothing fetched while
+/// it scrolls.
 const STATIC_SCROLLER: &str = r#"
 const list = document.querySelector('#room-list');
 const r = list.getBoundingClientRect();
