@@ -63,13 +63,16 @@ export interface AvatarBox {
   initialsEl: HTMLElement;
   img: HTMLImageElement | null;
   url: string | null;
+  /** What the initials tile shows now (`name` and `colorKey` of the last `setAvatar`): a
+   * rebound row showing the same room again skips the initials and colour work. */
+  tile: { name: string; colorKey: string } | null;
 }
 
 /** A reusable avatar slot (`.avatar-box` with `.avatar-initials`, plus `img.avatar` when known). */
 export function createAvatar(sizeClass: string): AvatarBox {
   const initialsEl = h("span", { class: "avatar-initials", "aria-hidden": "true" });
   const el = h("span", { class: `avatar-box ${sizeClass}` }, initialsEl);
-  return { el, initialsEl, img: null, url: null };
+  return { el, initialsEl, img: null, url: null, tile: null };
 }
 
 /**
@@ -93,9 +96,12 @@ export function preloadAvatars(urls: readonly string[]): HTMLImageElement[] {
 
 /** Points an avatar slot at a picture (or none) with initials from `name` on a colour from `colorKey`. */
 export function setAvatar(box: AvatarBox, url: string | null, name: string, colorKey: string): void {
-  setText(box.initialsEl, initials(name));
-  const bg = colorFor(colorKey);
-  if (box.initialsEl.style.backgroundColor !== bg) box.initialsEl.style.backgroundColor = bg;
+  if (box.tile?.name !== name || box.tile.colorKey !== colorKey) {
+    // Initials take three Unicode regexes and a grapheme segmenter: only when the room changed.
+    box.tile = { name, colorKey };
+    setText(box.initialsEl, initials(name));
+    box.initialsEl.style.backgroundColor = colorFor(colorKey);
+  }
   const want = url && !failed.has(url) ? url : null;
   if (want === box.url) return;
   box.url = want;

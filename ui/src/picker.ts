@@ -78,6 +78,8 @@ interface PickerRow {
   shown: { name: string; positions: string; kind: string } | null;
   /** The answer this row was last filled for (rows out of sight wait until they come into it). */
   filledFor: PickerHit | null;
+  /** The account dot's colour as set (the style reads back as `rgb(…)`, never as given). */
+  dotColor: string;
 }
 
 export interface PickerOptions {
@@ -229,7 +231,7 @@ export class Picker {
       h("span", { class: "picker-main" }, h("span", { class: "picker-line" }, kindIconEl, name), h("span", { class: "picker-sub" }, dot, account, kind)),
       time,
     );
-    return { el, avatar, name, kind, kindIcon: kindIconEl, account, dot, time, shown: null, filledFor: null };
+    return { el, avatar, name, kind, kindIcon: kindIconEl, account, dot, time, shown: null, filledFor: null, dotColor: "" };
   }
 
   private render(hits: PickerHit[], q: string): void {
@@ -256,12 +258,15 @@ export class Picker {
     this.setActive(hits.length ? 0 : -1, true);
   }
 
-  /** Fills the option rows in sight (and one either side) that do not show their answer yet. */
+  /**
+   * Fills the option rows in sight that do not show their answer yet. Rows just outside wait
+   * for the scroll event that brings them in, which comes before that frame is painted.
+   */
   private fillInSight(): void {
     const lb = this.listbox;
     const height = lb.clientHeight || ROWS_BEFORE_LAYOUT * ROW_H;
-    const first = Math.max(0, Math.floor((lb.scrollTop - LIST_PAD) / ROW_H) - 1);
-    const last = Math.min(this.hits.length - 1, Math.floor((lb.scrollTop + height - LIST_PAD) / ROW_H) + 1);
+    const first = Math.max(0, Math.floor((lb.scrollTop - LIST_PAD) / ROW_H));
+    const last = Math.min(this.hits.length - 1, Math.floor((lb.scrollTop + height - LIST_PAD - 1) / ROW_H));
     if (last < first) return;
     const now = Date.now();
     const accounts = store.get().accounts;
@@ -281,7 +286,10 @@ export class Picker {
       setText(r.kind, `· ${KIND_LABEL[row.kind]}`);
       const account = accountOf(row, accounts);
       const color = account?.color ?? colorFor(row.account);
-      if (r.dot.style.backgroundColor !== color) r.dot.style.backgroundColor = color;
+      if (r.dotColor !== color) {
+        r.dotColor = color;
+        r.dot.style.backgroundColor = color;
+      }
       setText(r.account, accountText(row, account));
       setText(r.time, relativeTime(row.last_activity_ms, now));
     }

@@ -41,4 +41,24 @@ describe("avatar slot", () => {
     setAvatar(again, "avatar://localhost/room/a/r1/small", "design team", "a:r1");
     expect(again.el.querySelector("img")).toBeNull();
   });
+
+  it("a recycled slot shows the new room's initials and colour, and keeps them when rebound to the same room", () => {
+    const box = createAvatar("avatar-36");
+    const tile = box.el.querySelector<HTMLElement>(".avatar-initials");
+    setAvatar(box, null, "design team", "a:r1");
+    expect(tile?.textContent).toBe("DT");
+    const first = tile?.style.backgroundColor;
+    // Another room in the same slot (a virtual-list row scrolled to a new index).
+    const other = ["b:r1", "b:r2", "b:r3", "b:r4"].find((k) => colorFor(k) !== colorFor("a:r1")) ?? "b:r1";
+    setAvatar(box, null, "ops", other);
+    expect(tile?.textContent).toBe("O");
+    expect(tile?.style.backgroundColor).not.toBe(first);
+    // The same name under another room still takes that room's colour.
+    setAvatar(box, null, "ops", "a:r1");
+    expect(tile?.style.backgroundColor).toBe(first);
+    // Rebound to the same room: nothing to redo, nothing changes.
+    setAvatar(box, null, "ops", "a:r1");
+    expect(tile?.textContent).toBe("O");
+    expect(tile?.style.backgroundColor).toBe(first);
+  });
 });
