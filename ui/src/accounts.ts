@@ -5,7 +5,7 @@
  */
 import { api, ApiError, type Account, type Family, type LoginMethod, type SignInRequest, type SyncProgress } from "./api";
 import { confirmDialog, openModal, type Modal } from "./dialog";
-import { h, setAttr, setText, uid } from "./dom";
+import { h, setAttr, setBackground, setText, uid } from "./dom";
 import { agoText, formatClock, formatNumber, hostOf } from "./format";
 import { icon, type IconName } from "./icons";
 import { accountLabel, FAMILY_LABEL, store } from "./state";
@@ -223,7 +223,7 @@ function renderItem(p: ItemParts, a: Account, prog: SyncProgress | undefined, no
   p.el.dataset.account = a.id;
   p.el.dataset.state = a.state;
   p.el.dataset.syncing = prog && prog.phase !== "done" ? "true" : "false";
-  if (p.badge.style.backgroundColor !== a.color) p.badge.style.backgroundColor = a.color;
+  setBackground(p.badge, a.color);
   setText(p.badge, FAMILY_LABEL[a.family].charAt(0));
   setText(p.name, accountLabel(a));
   p.name.title = a.server_url;

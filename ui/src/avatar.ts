@@ -3,7 +3,7 @@
  * layered on top once it has decoded. Pictures that failed once are remembered so a recycled
  * virtual-list row never asks for them again while scrolling.
  */
-import { h, setAttr, setText } from "./dom";
+import { h, setAttr, setBackground, setText } from "./dom";
 import { perf } from "./perf";
 
 /** Pleasant, mid-tone colours that keep white initials readable in both themes. */
@@ -100,7 +100,7 @@ export function setAvatar(box: AvatarBox, url: string | null, name: string, colo
     // Initials take three Unicode regexes and a grapheme segmenter: only when the room changed.
     box.tile = { name, colorKey };
     setText(box.initialsEl, initials(name));
-    box.initialsEl.style.backgroundColor = colorFor(colorKey);
+    setBackground(box.initialsEl, colorFor(colorKey));
   }
   const want = url && !failed.has(url) ? url : null;
   if (want === box.url) return;

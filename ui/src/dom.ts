@@ -70,6 +70,19 @@ export function setText(el: Node, text: string): void {
   if (el.textContent !== text) el.textContent = text;
 }
 
+const backgrounds = new WeakMap<HTMLElement, string>();
+
+/**
+ * Sets an inline background colour only when it differs from the one this function last set.
+ * Reading `style.backgroundColor` back is no check: a hex colour reads back as `rgb(…)`, so
+ * comparing with it rewrote the style (and invalidated the element's style) on every rebind.
+ */
+export function setBackground(el: HTMLElement, color: string): void {
+  if (backgrounds.get(el) === color) return;
+  backgrounds.set(el, color);
+  el.style.backgroundColor = color;
+}
+
 /** Replaces all children (no HTML parsing). */
 export function replaceChildren(el: Element, ...children: Child[]): void {
   el.replaceChildren();

@@ -11,7 +11,7 @@
 import { api, roomAvatarUrl, type Account, type ApiError, type PickerHit, type RoomRow } from "./api";
 import { colorFor, createAvatar, setAvatar, type AvatarBox } from "./avatar";
 import { openModal, type Modal } from "./dialog";
-import { h, setAttr, setText } from "./dom";
+import { h, setAttr, setBackground, setText } from "./dom";
 import { relativeTime } from "./format";
 import { icon, KIND_LABEL, kindIcon } from "./icons";
 import { perf } from "./perf";
@@ -78,8 +78,6 @@ interface PickerRow {
   shown: { name: string; positions: string; kind: string } | null;
   /** The answer this row was last filled for (rows out of sight wait until they come into it). */
   filledFor: PickerHit | null;
-  /** The account dot's colour as set (the style reads back as `rgb(…)`, never as given). */
-  dotColor: string;
 }
 
 export interface PickerOptions {
@@ -231,7 +229,7 @@ export class Picker {
       h("span", { class: "picker-main" }, h("span", { class: "picker-line" }, kindIconEl, name), h("span", { class: "picker-sub" }, dot, account, kind)),
       time,
     );
-    return { el, avatar, name, kind, kindIcon: kindIconEl, account, dot, time, shown: null, filledFor: null, dotColor: "" };
+    return { el, avatar, name, kind, kindIcon: kindIconEl, account, dot, time, shown: null, filledFor: null };
   }
 
   private render(hits: PickerHit[], q: string): void {
@@ -286,10 +284,7 @@ export class Picker {
       setText(r.kind, `· ${KIND_LABEL[row.kind]}`);
       const account = accountOf(row, accounts);
       const color = account?.color ?? colorFor(row.account);
-      if (r.dotColor !== color) {
-        r.dotColor = color;
-        r.dot.style.backgroundColor = color;
-      }
+      setBackground(r.dot, color);
       setText(r.account, accountText(row, account));
       setText(r.time, relativeTime(row.last_activity_ms, now));
     }

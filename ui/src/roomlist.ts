@@ -9,7 +9,7 @@
  */
 import { api, roomAvatarUrl, type ApiError, type RoomPage, type RoomQuery, type RoomRow } from "./api";
 import { avatarsSettled, createAvatar, preloadAvatars, setAvatar, type AvatarBox } from "./avatar";
-import { h, setAttr, setText } from "./dom";
+import { h, setAttr, setBackground, setText } from "./dom";
 import { formatNumber, plural, relativeTime } from "./format";
 import { icon, KIND_LABEL, kindIcon } from "./icons";
 import { accountLabel, defaultQuery, isFiltered, store } from "./state";
@@ -609,7 +609,7 @@ export class RoomList {
 
     const account = store.get().accounts.find((a) => a.id === row.account);
     const color = account?.color ?? "#888";
-    if (p.dot.style.backgroundColor !== color) p.dot.style.backgroundColor = color;
+    setBackground(p.dot, color);
     const accName = account ? accountLabel(account) : row.account;
     p.dot.title = accName;
 

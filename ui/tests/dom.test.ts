@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { h, s } from "../src/dom";
+import { h, s, setBackground } from "../src/dom";
 import { HOSTILE } from "./helpers";
 
 describe("h()", () => {
@@ -22,5 +22,27 @@ describe("h()", () => {
     expect(b.hasAttribute("aria-label")).toBe(false);
     expect(() => h("div", { style: "color:red" })).toThrow();
     expect(s("svg", { viewBox: "0 0 24 24" }).namespaceURI).toBe("http://www.w3.org/2000/svg");
+  });
+});
+
+describe("setBackground()", () => {
+  it("sets a colour, and writes the style again only when the colour changes", () => {
+    const el = document.createElement("span");
+    // Every write of the inline style is a mutation of the style attribute.
+    const observer = new MutationObserver(() => undefined);
+    observer.observe(el, { attributes: true, attributeFilter: ["style"] });
+    const writes = (): number => observer.takeRecords().length;
+    // (WebKit reads a hex colour back as rgb(), so a read-back check always rewrote; jsdom
+    // keeps the hex, so only the writes are counted here.)
+    setBackground(el, "#4f6bed");
+    expect(el.style.backgroundColor).not.toBe("");
+    expect(writes()).toBe(1);
+    setBackground(el, "#4f6bed");
+    expect(writes()).toBe(0);
+    const first = el.style.backgroundColor;
+    setBackground(el, "#7a5af8");
+    expect(el.style.backgroundColor).not.toBe(first);
+    expect(writes()).toBe(1);
+    observer.disconnect();
   });
 });
