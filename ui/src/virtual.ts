@@ -163,15 +163,23 @@ export class VirtualList {
 
   private render(): void {
     const { rowHeight: rh, maxRows } = this.o;
-    // The first rows come alone: the rows around them would add their layout and glyph loading
-    // to the frame that first shows the list, where nobody sees them (make bench, P1). They
-    // follow as soon as that frame is out.
-    const overscan = this.warm ? this.o.overscan : 0;
     // Reads first.
     const scrollTop = this.o.scroller.scrollTop;
     const vh = this.height();
     const offset = this.contentOffset();
     const top = scrollTop - offset;
+    // The first rows come alone: the rows around them would add their layout and glyph loading
+    // to the frame that first shows the list, where nobody sees them (make bench, P1). They
+    // follow as soon as that frame is out.
+    let overscan = this.warm ? this.o.overscan : 0;
+    if (overscan && this.jumped(top, vh)) {
+      // A jump (scrollbar drag, Home/End, a far scrollToIndex): most rows in sight are new, so
+      // this frame binds them alone and the rows around them follow in the next frame, rather
+      // than binding (and laying out) two viewports' worth of rows nobody sees yet in one frame
+      // (make bench, P6: the frames after a jump were the slowest of a scroll).
+      overscan = 0;
+      this.schedule();
+    }
     let first = Math.max(0, Math.floor(top / rh) - overscan);
     let last = Math.min(this.total, Math.ceil((top + vh) / rh) + overscan);
     if (last < first) last = first;
@@ -231,5 +239,16 @@ export class VirtualList {
       );
     }
     this.o.onRendered?.(first, last);
+  }
+
+  /** Whether more than half of the rows in sight at `top` are not bound yet. */
+  private jumped(top: number, vh: number): boolean {
+    const rh = this.o.rowHeight;
+    const from = Math.max(0, Math.floor(top / rh));
+    // Never more than can be bound (a viewport taller than maxRows rows keeps its overscan).
+    const to = Math.min(this.total, Math.ceil((top + vh) / rh), from + this.o.maxRows);
+    let fresh = 0;
+    for (let i = from; i < to; i++) if (!this.bound.has(i)) fresh++;
+    return fresh * 2 > to - from;
   }
 }

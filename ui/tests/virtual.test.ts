@@ -46,11 +46,47 @@ describe("virtual list", () => {
     expect(list.range()).toEqual([0, 14]);
     expect(bound()).toHaveLength(14);
     expect(rendered).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
-    // From then on every render has its overscan at once.
+    // From then on a scroll binds its overscan at once.
     const scroller = document.body.firstElementChild as HTMLElement;
-    scroller.scrollTop = 100 * ROW;
+    scroller.scrollTop = 3 * ROW;
     list.flush();
-    expect(list.range()).toEqual([96, 114]);
+    expect(list.range()).toEqual([0, 17]);
+  });
+
+  it("binds the rows in sight alone after a jump, and the rows around them in the next frame", async () => {
+    const { list, rendered, bound } = mount(1000);
+    list.flush();
+    await afterFrame();
+    await afterFrame();
+    expect(list.range()).toEqual([0, 14]);
+    const scroller = document.body.firstElementChild as HTMLElement;
+    scroller.scrollTop = 500 * ROW;
+    rendered.length = 0;
+    list.flush();
+    expect(list.range()).toEqual([500, 510]);
+    expect(bound().sort()).toEqual(Array.from({ length: 10 }, (_, i) => `row ${500 + i}`));
+    await afterFrame();
+    expect(list.range()).toEqual([496, 514]);
+    // The rows in sight are not rendered again; only the ones around them are new.
+    expect(rendered.sort((a, b) => a - b)).toEqual([496, 497, 498, 499, 500, 501, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 512, 513]);
+    // Scrolling on from there (new rows within the overscan) keeps binding the overscan at once.
+    scroller.scrollTop = 503 * ROW;
+    list.flush();
+    expect(list.range()).toEqual([499, 517]);
+  });
+
+  it("keeps its overscan when the viewport holds more rows than it may bind", async () => {
+    const { list } = mount(1000);
+    const scroller = document.body.firstElementChild as HTMLElement;
+    Object.defineProperty(scroller, "clientHeight", { value: 300 * ROW, configurable: true });
+    list.flush();
+    await afterFrame();
+    await afterFrame();
+    await afterFrame();
+    await afterFrame();
+    // 100 rows at most, and no frame after frame asking for more.
+    expect(list.range()[1] - list.range()[0]).toBe(100);
+    expect((list as unknown as { frame: number }).frame).toBe(0);
   });
 
   it("waits for rows before it counts a first frame", async () => {
