@@ -4,7 +4,10 @@
  * Built for one-frame answers at 100k rooms: every keystroke queries the core's fuzzy index at
  * once (no debounce), stale answers are dropped by sequence number, and the 50 option elements
  * are created once and only refilled: those in sight when an answer comes, the others when
- * scrolling or the keyboard brings them into sight (typing never lays out 50 rows). Matched
+ * scrolling or the keyboard brings them into sight (typing never lays out 50 rows). A keystroke
+ * asks only for the options in sight (plus two): 50 rooms are a 28 KB answer, and carrying it
+ * through the IPC cost a millisecond or two of every keystroke (make bench, P5). The rest of the
+ * 50 follow once typing pauses, or at once when scrolling or the keyboard needs them. Matched
  * characters are highlighted with `<mark>` nodes built from the core's char positions — names
  * stay text, never HTML.
  */
@@ -27,6 +30,10 @@ const ROW_H = 48;
 const LIST_PAD = 6;
 /** Rows assumed in sight before the list has been laid out. */
 const ROWS_BEFORE_LAYOUT = 10;
+/** How long typing must pause before the rest of the 50 options are asked for. */
+export const MORE_AFTER_MS = 60;
+/** Rows from the end of the loaded options at which scrolling asks for the rest at once. */
+const MORE_AHEAD = 3;
 
 /**
  * Splits `name` into text and `<mark>` runs. `positions` are indices of Unicode scalar values
@@ -94,6 +101,15 @@ export class Picker {
   private readonly rows: PickerRow[] = [];
   private readonly content: Node[];
   private hits: PickerHit[] = [];
+  /** The query of the answer shown, and whether it holds every option there is (up to 50). */
+  private shownQuery = "";
+  private complete = true;
+  /** The answer (by `seq`) whose rest was asked for, and the timer that will ask. */
+  private moreAsked = -1;
+  private moreTimer: ReturnType<typeof setTimeout> | undefined;
+  private wrapWhenComplete = false;
+  /** Rows the list shows at once (from its height when last laid out). */
+  private inSight = ROWS_BEFORE_LAYOUT;
   private active = -1;
   private seq = 0;
   private modal: Modal | null = null;
@@ -138,7 +154,14 @@ export class Picker {
       const el = (e.target as Element).closest<HTMLElement>(".picker-row");
       if (el) this.choose(Number(el.dataset.index));
     });
-    this.listbox.addEventListener("scroll", () => this.fillInSight(), { passive: true });
+    this.listbox.addEventListener(
+      "scroll",
+      () => {
+        this.fillInSight();
+        this.moreIfNear(this.listbox.scrollTop + this.listbox.clientHeight);
+      },
+      { passive: true },
+    );
     this.listbox.addEventListener("mousemove", (e) => {
       const el = (e.target as Element).closest<HTMLElement>(".picker-row");
       if (el && Number(el.dataset.index) !== this.active) this.setActive(Number(el.dataset.index), false);
@@ -169,6 +192,7 @@ export class Picker {
       },
       onClose: () => {
         this.modal = null;
+        clearTimeout(this.moreTimer);
       },
     });
     this.input.value = "";
@@ -187,12 +211,18 @@ export class Picker {
       // Input events whose own answer was superseded are timed to the answer that replaced it.
       this.pendingInputs.push({ seq, start: t0 > 0 && t0 <= performance.now() ? t0 : performance.now() });
     }
-    api.pick(q, PICKER_LIMIT).then(
+    clearTimeout(this.moreTimer);
+    this.wrapWhenComplete = false;
+    const limit = Math.min(PICKER_LIMIT, this.inSight + 2);
+    api.pick(q, limit).then(
       (hits) => {
         if (seq !== this.seq) return;
         const answered = performance.now();
+        this.shownQuery = q;
+        this.complete = hits.length < limit;
         this.render(hits, q);
         const rendered = performance.now();
+        if (!this.complete) this.moreTimer = setTimeout(() => this.loadMore(), MORE_AFTER_MS);
         const done = this.pendingInputs.filter((p) => p.seq <= seq);
         this.pendingInputs = this.pendingInputs.filter((p) => p.seq > seq);
         if (done.length) {
@@ -207,11 +237,44 @@ export class Picker {
       },
       (e: ApiError) => {
         if (seq !== this.seq) return;
+        this.complete = true;
         this.render([], q);
         this.empty.hidden = false;
         setText(this.empty, e.message);
       },
     );
+  }
+
+  /**
+   * Asks for the rest of the options of the answer shown (once per answer). `toEnd`: Up on the
+   * first option wrapped while the rest was missing; the last option is made active when it comes.
+   */
+  private loadMore(toEnd = false): void {
+    clearTimeout(this.moreTimer);
+    if (toEnd) this.wrapWhenComplete = true;
+    if (this.complete || this.moreAsked === this.seq || !this.isOpen) return;
+    const seq = this.seq;
+    this.moreAsked = seq;
+    api.pick(this.shownQuery, PICKER_LIMIT).then(
+      (hits) => {
+        if (seq !== this.seq) return;
+        // Same query, same order: the options shown are the first of these.
+        this.complete = true;
+        this.hits = hits;
+        this.place();
+        if (this.wrapWhenComplete && this.active === 0 && hits.length) this.setActive(hits.length - 1, true);
+        else this.fillInSight();
+        this.wrapWhenComplete = false;
+      },
+      // The options shown stay; the next keystroke asks again.
+      () => undefined,
+    );
+  }
+
+  /** Asks for the rest at once when the options up to `bottom` (px, list coordinates) near the end. */
+  private moreIfNear(bottom: number): void {
+    if (this.complete) return;
+    if (bottom >= LIST_PAD + (this.hits.length - MORE_AHEAD) * ROW_H) this.loadMore();
   }
 
   private createRow(i: number): PickerRow {
@@ -236,6 +299,16 @@ export class Picker {
     this.hits = hits;
     // A new answer starts at the top: only the rows in sight there are filled now.
     if (this.listbox.scrollTop !== 0) this.listbox.scrollTop = 0;
+    this.place();
+    this.empty.hidden = hits.length > 0;
+    if (!hits.length) setText(this.empty, q ? `No rooms match “${q}”` : "No rooms yet");
+    // Activating the first option scrolls to it and fills the rows in sight (once per answer).
+    this.setActive(hits.length ? 0 : -1, true);
+  }
+
+  /** Puts one option in the list per hit; the spare rows leave it. */
+  private place(): void {
+    const hits = this.hits;
     const accounts = store.get().accounts;
     this.rows.forEach((r, i) => {
       const hit = hits[i];
@@ -247,13 +320,9 @@ export class Picker {
       if (r.el.parentNode !== this.listbox) this.listbox.appendChild(r.el);
       // Every option says which room it is (attributes only: no layout), in sight or not.
       const row = hit.row;
-      r.el.dataset.id = row.id;
+      setAttr(r.el, "data-id", row.id);
       setAttr(r.el, "aria-label", `${row.name}, ${KIND_LABEL[row.kind]}, ${accountText(row, accountOf(row, accounts))}`);
     });
-    this.empty.hidden = hits.length > 0;
-    if (!hits.length) setText(this.empty, q ? `No rooms match “${q}”` : "No rooms yet");
-    // Activating the first option scrolls to it and fills the rows in sight (once per answer).
-    this.setActive(hits.length ? 0 : -1, true);
   }
 
   /**
@@ -263,6 +332,9 @@ export class Picker {
   private fillInSight(): void {
     const lb = this.listbox;
     const height = lb.clientHeight || ROWS_BEFORE_LAYOUT * ROW_H;
+    // The most the list has shown at once: a short answer (a shorter list) must not make the
+    // next keystroke ask for fewer rows than the list can show.
+    this.inSight = Math.max(this.inSight, Math.ceil(height / ROW_H));
     const first = Math.max(0, Math.floor((lb.scrollTop - LIST_PAD) / ROW_H));
     const last = Math.min(this.hits.length - 1, Math.floor((lb.scrollTop + height - LIST_PAD - 1) / ROW_H));
     if (last < first) return;
@@ -315,8 +387,17 @@ export class Picker {
   private onKey(e: KeyboardEvent): void {
     const n = this.hits.length;
     let next: number | null = null;
-    if (e.key === "ArrowDown") next = n ? (this.active + 1) % n : -1;
-    else if (e.key === "ArrowUp") next = n ? (this.active - 1 + n) % n : -1;
+    // Past the options loaded so far while more are coming: stop at the last one, not wrap.
+    if (e.key === "ArrowDown") next = n ? (!this.complete && this.active === n - 1 ? n - 1 : (this.active + 1) % n) : -1;
+    else if (e.key === "ArrowUp") {
+      if (n && this.active === 0 && !this.complete) {
+        // Wrapping to the last option: the rest of the options first.
+        e.preventDefault();
+        this.loadMore(true);
+        return;
+      }
+      next = n ? (this.active - 1 + n) % n : -1;
+    }
     else if (e.key === "PageDown") next = Math.min(n - 1, this.active + 8);
     else if (e.key === "PageUp") next = Math.max(0, this.active - 8);
     else if (e.key === "Enter") {
@@ -326,6 +407,7 @@ export class Picker {
     } else return;
     e.preventDefault();
     this.setActive(next, true);
+    this.moreIfNear(LIST_PAD + (next + 1) * ROW_H);
   }
 
   private choose(i: number): void {

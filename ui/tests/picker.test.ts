@@ -5,6 +5,7 @@ import { HOSTILE, makeRow, settle } from "./helpers";
 const mock = vi.hoisted(() => ({
   answers: new Map<string, { hits: PickerHit[]; delay: number }>(),
   calls: [] as string[],
+  limits: [] as [string, number][],
 }));
 
 vi.mock("../src/api", async (importOriginal) => {
@@ -12,16 +13,17 @@ vi.mock("../src/api", async (importOriginal) => {
   return {
     ...actual,
     api: {
-      pick: vi.fn((q: string) => {
+      pick: vi.fn((q: string, limit: number) => {
         mock.calls.push(q);
+        mock.limits.push([q, limit]);
         const a = mock.answers.get(q) ?? { hits: [], delay: 0 };
-        return new Promise((resolve) => setTimeout(() => resolve(a.hits), a.delay));
+        return new Promise((resolve) => setTimeout(() => resolve(a.hits.slice(0, limit)), a.delay));
       }),
     },
   };
 });
 
-const { highlight, Picker } = await import("../src/picker");
+const { highlight, MORE_AFTER_MS, Picker } = await import("../src/picker");
 
 const hit = (i: number, name: string, positions: number[] = []): PickerHit => ({ row: makeRow(i, { name }), score: 1, positions });
 
@@ -51,6 +53,7 @@ describe("picker dialog", () => {
     document.body.replaceChildren();
     mock.answers.clear();
     mock.calls.length = 0;
+    mock.limits.length = 0;
   });
 
   it("queries on every keystroke, drops stale answers and picks with Enter", async () => {
@@ -125,7 +128,7 @@ describe("picker dialog", () => {
     const input = document.getElementById("picker-input") as HTMLInputElement;
     input.value = "s";
     input.dispatchEvent(new Event("input"));
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, MORE_AFTER_MS + 20));
     const names = () => Array.from(document.querySelectorAll<HTMLElement>(".picker-row .picker-name")).map((n) => n.textContent);
     expect(names().length).toBe(50);
     expect(names().slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `second ${i}`));
@@ -145,6 +148,87 @@ describe("picker dialog", () => {
     for (let i = 0; i < 45; i++) input.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
     const active = document.querySelector<HTMLElement>(".picker-row[aria-selected=true] .picker-name");
     expect(active?.textContent).toBe("second 45");
+    picker.close();
+  });
+
+  it("asks for the options in sight with each keystroke and for the rest once typing pauses", async () => {
+    const picker = new Picker({ pickMode: false, onPick: () => undefined });
+    const many = (prefix: string): PickerHit[] => Array.from({ length: 50 }, (_, i) => hit(i + 1, `${prefix} ${i}`));
+    for (const q of ["", "s", "se"]) mock.answers.set(q, { hits: many(q || "recent"), delay: 0 });
+    picker.open();
+    const list = document.getElementById("picker-list") as HTMLElement;
+    Object.defineProperty(list, "clientHeight", { value: 480, configurable: true });
+    await settle();
+    const rows = () => document.querySelectorAll(".picker-row").length;
+    // Ten rows in sight: twelve asked for, twelve options.
+    expect(mock.limits).toEqual([["", 12]]);
+    expect(rows()).toBe(12);
+    const input = document.getElementById("picker-input") as HTMLInputElement;
+    const type = (q: string): void => {
+      input.value = q;
+      input.dispatchEvent(new Event("input"));
+    };
+    // Typing faster than the pause: no keystroke's rest is asked for.
+    type("s");
+    await new Promise((r) => setTimeout(r, 10));
+    type("se");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(mock.limits).toEqual([["", 12], ["s", 12], ["se", 12]]);
+    expect(rows()).toBe(12);
+    // Then the pause: the rest of the last answer, the options shown kept as they were.
+    const first = document.querySelector(".picker-row .picker-name");
+    await new Promise((r) => setTimeout(r, MORE_AFTER_MS + 20));
+    expect(mock.limits.slice(3)).toEqual([["se", 50]]);
+    expect(rows()).toBe(50);
+    expect(document.querySelector(".picker-row .picker-name")).toBe(first);
+    expect(document.querySelectorAll<HTMLElement>(".picker-row")[49]?.dataset.id).toBe("acc:r50");
+    picker.close();
+  });
+
+  it("asks for the rest at once when the keyboard nears the end, and never wraps short of it", async () => {
+    const picker = new Picker({ pickMode: false, onPick: () => undefined });
+    const many = (prefix: string): PickerHit[] => Array.from({ length: 50 }, (_, i) => hit(i + 1, `${prefix} ${i}`));
+    mock.answers.set("", { hits: many("recent"), delay: 0 });
+    mock.answers.set("x", { hits: many("x"), delay: 20 });
+    picker.open();
+    const list = document.getElementById("picker-list") as HTMLElement;
+    Object.defineProperty(list, "clientHeight", { value: 480, configurable: true });
+    await settle();
+    const input = document.getElementById("picker-input") as HTMLInputElement;
+    const key = (k: string): void => {
+      input.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+    };
+    const active = (): string | null | undefined =>
+      document.querySelector<HTMLElement>(".picker-row[aria-selected=true] .picker-name")?.textContent;
+    input.value = "x";
+    input.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(mock.limits.at(-1)).toEqual(["x", 12]);
+    // Nine steps down: three from the end of the twelve, the rest is asked for now.
+    for (let i = 0; i < 9; i++) key("ArrowDown");
+    expect(mock.limits.at(-1)).toEqual(["x", 50]);
+    // While it is on its way, Down stops at the last option loaded instead of wrapping to the top.
+    for (let i = 0; i < 5; i++) key("ArrowDown");
+    expect(active()).toBe("x 11");
+    await new Promise((r) => setTimeout(r, 30));
+    key("ArrowDown");
+    expect(active()).toBe("x 12");
+    // Up on the first option while the rest is missing goes to the real last one once it comes.
+    input.value = "";
+    input.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(document.querySelectorAll(".picker-row")).toHaveLength(12);
+    key("ArrowUp");
+    await new Promise((r) => setTimeout(r, 5));
+    expect(active()).toBe("recent 49");
+    // Scrolling near the end of the options loaded asks for the rest at once, too.
+    input.value = "x";
+    input.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 30));
+    const asked = mock.limits.length;
+    list.scrollTop = 3 * 48;
+    list.dispatchEvent(new Event("scroll"));
+    expect(mock.limits.slice(asked)).toEqual([["x", 50]]);
     picker.close();
   });
 

@@ -586,12 +586,17 @@ mod tests {
             all.sort_by_key(|&(s, act, pk)| (std::cmp::Reverse(s), std::cmp::Reverse(act), pk));
             all.into_iter().take(50).map(|(s, _, pk)| (pk, s)).collect()
         };
-        // Typed letter by letter (narrowing from searches that stopped early), then fresh.
+        // Typed letter by letter (narrowing from searches that stopped early), then fresh. As
+        // the picker asks: the options in sight with the keystroke, the rest of the 50 after it;
+        // the first answer must be the start of the second.
         for word in ["announ", "general", "meier", "team42", "zz", "éq"] {
             for k in 1..=word.chars().count() {
                 let q: String = word.chars().take(k).collect();
+                let expected = full_scan(&q);
+                let first: Vec<(i64, u32)> = idx.search(&q, 12).into_iter().map(|h| (h.pk, h.score)).collect();
+                assert_eq!(first[..], expected[..expected.len().min(12)], "{q} (typed, first 12)");
                 let got: Vec<(i64, u32)> = idx.search(&q, 50).into_iter().map(|h| (h.pk, h.score)).collect();
-                assert_eq!(got, full_scan(&q), "{q} (typed)");
+                assert_eq!(got, expected, "{q} (typed)");
             }
             idx.search("", 50);
         }
