@@ -7,7 +7,9 @@
  * scrolling or the keyboard brings them into sight (typing never lays out 50 rows). A keystroke
  * asks only for the options in sight (plus two): 50 rooms are a 28 KB answer, and carrying it
  * through the IPC cost a millisecond or two of every keystroke (make bench, P5). The rest of the
- * 50 follow once typing pauses, or at once when scrolling or the keyboard needs them. Matched
+ * 50 are asked for when scrolling or the keyboard comes near the end of those (asking for them
+ * in the background after each keystroke meant removing and adding back 38 options at the next
+ * keystroke, which cost more than it saved). Matched
  * characters are highlighted with `<mark>` nodes built from the core's char positions — names
  * stay text, never HTML.
  */
@@ -30,10 +32,10 @@ const ROW_H = 48;
 const LIST_PAD = 6;
 /** Rows assumed in sight before the list has been laid out. */
 const ROWS_BEFORE_LAYOUT = 10;
-/** How long typing must pause before the rest of the 50 options are asked for. */
-export const MORE_AFTER_MS = 60;
-/** Rows from the end of the loaded options at which scrolling asks for the rest at once. */
+/** Rows from the end of the options loaded at which scrolling or the keyboard asks for the rest. */
 const MORE_AHEAD = 3;
+/** Options moved by each key. */
+const KEY_STEPS: Readonly<Record<string, number>> = { ArrowDown: 1, ArrowUp: -1, PageDown: 8, PageUp: -8 };
 
 /**
  * Splits `name` into text and `<mark>` runs. `positions` are indices of Unicode scalar values
@@ -104,10 +106,10 @@ export class Picker {
   /** The query of the answer shown, and whether it holds every option there is (up to 50). */
   private shownQuery = "";
   private complete = true;
-  /** The answer (by `seq`) whose rest was asked for, and the timer that will ask. */
+  /** The answer (by `seq`) whose rest was asked for. */
   private moreAsked = -1;
-  private moreTimer: ReturnType<typeof setTimeout> | undefined;
-  private wrapWhenComplete = false;
+  /** The option a key asked for beyond those loaded: made active when the rest comes. */
+  private pendingActive: number | null = null;
   /** Rows the list shows at once (from its height when last laid out). */
   private inSight = ROWS_BEFORE_LAYOUT;
   private active = -1;
@@ -192,7 +194,6 @@ export class Picker {
       },
       onClose: () => {
         this.modal = null;
-        clearTimeout(this.moreTimer);
       },
     });
     this.input.value = "";
@@ -211,8 +212,7 @@ export class Picker {
       // Input events whose own answer was superseded are timed to the answer that replaced it.
       this.pendingInputs.push({ seq, start: t0 > 0 && t0 <= performance.now() ? t0 : performance.now() });
     }
-    clearTimeout(this.moreTimer);
-    this.wrapWhenComplete = false;
+    this.pendingActive = null;
     const limit = Math.min(PICKER_LIMIT, this.inSight + 2);
     api.pick(q, limit).then(
       (hits) => {
@@ -222,7 +222,6 @@ export class Picker {
         this.complete = hits.length < limit;
         this.render(hits, q);
         const rendered = performance.now();
-        if (!this.complete) this.moreTimer = setTimeout(() => this.loadMore(), MORE_AFTER_MS);
         const done = this.pendingInputs.filter((p) => p.seq <= seq);
         this.pendingInputs = this.pendingInputs.filter((p) => p.seq > seq);
         if (done.length) {
@@ -245,13 +244,8 @@ export class Picker {
     );
   }
 
-  /**
-   * Asks for the rest of the options of the answer shown (once per answer). `toEnd`: Up on the
-   * first option wrapped while the rest was missing; the last option is made active when it comes.
-   */
-  private loadMore(toEnd = false): void {
-    clearTimeout(this.moreTimer);
-    if (toEnd) this.wrapWhenComplete = true;
+  /** Asks for the rest of the options of the answer shown (once per answer). */
+  private loadMore(): void {
     if (this.complete || this.moreAsked === this.seq || !this.isOpen) return;
     const seq = this.seq;
     this.moreAsked = seq;
@@ -262,9 +256,10 @@ export class Picker {
         this.complete = true;
         this.hits = hits;
         this.place();
-        if (this.wrapWhenComplete && this.active === 0 && hits.length) this.setActive(hits.length - 1, true);
+        const want = this.pendingActive;
+        this.pendingActive = null;
+        if (want !== null && hits.length) this.setActive(Math.min(want, hits.length - 1), true);
         else this.fillInSight();
-        this.wrapWhenComplete = false;
       },
       // The options shown stay; the next keystroke asks again.
       () => undefined,
@@ -385,27 +380,31 @@ export class Picker {
   }
 
   private onKey(e: KeyboardEvent): void {
-    const n = this.hits.length;
-    let next: number | null = null;
-    // Past the options loaded so far while more are coming: stop at the last one, not wrap.
-    if (e.key === "ArrowDown") next = n ? (!this.complete && this.active === n - 1 ? n - 1 : (this.active + 1) % n) : -1;
-    else if (e.key === "ArrowUp") {
-      if (n && this.active === 0 && !this.complete) {
-        // Wrapping to the last option: the rest of the options first.
-        e.preventDefault();
-        this.loadMore(true);
-        return;
-      }
-      next = n ? (this.active - 1 + n) % n : -1;
-    }
-    else if (e.key === "PageDown") next = Math.min(n - 1, this.active + 8);
-    else if (e.key === "PageUp") next = Math.max(0, this.active - 8);
-    else if (e.key === "Enter") {
+    if (e.key === "Enter") {
       e.preventDefault();
       this.choose(this.active);
       return;
-    } else return;
+    }
+    const step = KEY_STEPS[e.key];
+    if (step === undefined) return;
     e.preventDefault();
+    const n = this.hits.length;
+    if (!n) {
+      this.setActive(-1, true);
+      return;
+    }
+    // Where the key goes, possibly past the options loaded: Up and Down wrap around, a page stops
+    // at either end. Up from the first option goes to the real last one.
+    let want = this.active + step;
+    if (Math.abs(step) === 1 && want >= n && this.complete) want = 0;
+    else if (step === -1 && want < 0) want = this.complete ? n - 1 : Infinity;
+    else want = Math.max(0, want);
+    if (want >= n && !this.complete) {
+      // The rest of the options first; the move completes when they come.
+      this.pendingActive = want;
+      this.loadMore();
+    }
+    const next = Math.min(want, n - 1);
     this.setActive(next, true);
     this.moreIfNear(LIST_PAD + (next + 1) * ROW_H);
   }

@@ -23,7 +23,7 @@ vi.mock("../src/api", async (importOriginal) => {
   };
 });
 
-const { highlight, MORE_AFTER_MS, Picker } = await import("../src/picker");
+const { highlight, Picker } = await import("../src/picker");
 
 const hit = (i: number, name: string, positions: number[] = []): PickerHit => ({ row: makeRow(i, { name }), score: 1, positions });
 
@@ -128,7 +128,11 @@ describe("picker dialog", () => {
     const input = document.getElementById("picker-input") as HTMLInputElement;
     input.value = "s";
     input.dispatchEvent(new Event("input"));
-    await new Promise((r) => setTimeout(r, MORE_AFTER_MS + 20));
+    await new Promise((r) => setTimeout(r, 10));
+    // The options in sight and two more came with the keystroke; the rest when the list is
+    // scrolled (already within three rows of the end of those twelve).
+    list.dispatchEvent(new Event("scroll"));
+    await new Promise((r) => setTimeout(r, 10));
     const names = () => Array.from(document.querySelectorAll<HTMLElement>(".picker-row .picker-name")).map((n) => n.textContent);
     expect(names().length).toBe(50);
     expect(names().slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `second ${i}`));
@@ -151,7 +155,7 @@ describe("picker dialog", () => {
     picker.close();
   });
 
-  it("asks for the options in sight with each keystroke and for the rest once typing pauses", async () => {
+  it("asks for the options in sight with each keystroke, and for the rest only when scrolling needs them", async () => {
     const picker = new Picker({ pickMode: false, onPick: () => undefined });
     const many = (prefix: string): PickerHit[] => Array.from({ length: 50 }, (_, i) => hit(i + 1, `${prefix} ${i}`));
     for (const q of ["", "s", "se"]) mock.answers.set(q, { hits: many(q || "recent"), delay: 0 });
@@ -168,16 +172,19 @@ describe("picker dialog", () => {
       input.value = q;
       input.dispatchEvent(new Event("input"));
     };
-    // Typing faster than the pause: no keystroke's rest is asked for.
     type("s");
     await new Promise((r) => setTimeout(r, 10));
     type("se");
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    // Typing, and pausing, never asks for more than the list shows.
     expect(mock.limits).toEqual([["", 12], ["s", 12], ["se", 12]]);
     expect(rows()).toBe(12);
-    // Then the pause: the rest of the last answer, the options shown kept as they were.
+    // Scrolling within sight of the end does: the rest of the answer shown, the options shown
+    // kept as they were.
     const first = document.querySelector(".picker-row .picker-name");
-    await new Promise((r) => setTimeout(r, MORE_AFTER_MS + 20));
+    list.scrollTop = 48;
+    list.dispatchEvent(new Event("scroll"));
+    await new Promise((r) => setTimeout(r, 10));
     expect(mock.limits.slice(3)).toEqual([["se", 50]]);
     expect(rows()).toBe(50);
     expect(document.querySelector(".picker-row .picker-name")).toBe(first);
@@ -185,7 +192,7 @@ describe("picker dialog", () => {
     picker.close();
   });
 
-  it("asks for the rest at once when the keyboard nears the end, and never wraps short of it", async () => {
+  it("asks for the rest when the keyboard nears the end, and never wraps short of it", async () => {
     const picker = new Picker({ pickMode: false, onPick: () => undefined });
     const many = (prefix: string): PickerHit[] => Array.from({ length: 50 }, (_, i) => hit(i + 1, `${prefix} ${i}`));
     mock.answers.set("", { hits: many("recent"), delay: 0 });
@@ -210,9 +217,11 @@ describe("picker dialog", () => {
     // While it is on its way, Down stops at the last option loaded instead of wrapping to the top.
     for (let i = 0; i < 5; i++) key("ArrowDown");
     expect(active()).toBe("x 11");
+    // When it comes, the move it held back is made.
     await new Promise((r) => setTimeout(r, 30));
-    key("ArrowDown");
     expect(active()).toBe("x 12");
+    key("ArrowDown");
+    expect(active()).toBe("x 13");
     // Up on the first option while the rest is missing goes to the real last one once it comes.
     input.value = "";
     input.dispatchEvent(new Event("input"));
