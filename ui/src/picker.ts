@@ -9,9 +9,8 @@
  * through the IPC cost a millisecond or two of every keystroke (make bench, P5). The rest of the
  * 50 are asked for when scrolling or the keyboard comes near the end of those (asking for them
  * in the background after each keystroke meant removing and adding back 38 options at the next
- * keystroke, which cost more than it saved). Matched
- * characters are highlighted with `<mark>` nodes built from the core's char positions — names
- * stay text, never HTML.
+ * keystroke, which cost more than it saved). Matched characters are highlighted with `<mark>`
+ * nodes built from the core's char positions — names stay text, never HTML.
  */
 import { api, roomAvatarUrl, type Account, type ApiError, type PickerHit, type RoomRow } from "./api";
 import { colorFor, createAvatar, setAvatar, type AvatarBox } from "./avatar";
