@@ -112,6 +112,8 @@ export class Picker {
   /** Rows the list shows at once (from its height when last laid out). */
   private inSight = ROWS_BEFORE_LAYOUT;
   private active = -1;
+  /** Where the pointer was at its last mousemove over the list (screen px). */
+  private pointer = { x: NaN, y: NaN };
   private seq = 0;
   private modal: Modal | null = null;
   private pendingInputs: { seq: number; start: number }[] = [];
@@ -164,6 +166,12 @@ export class Picker {
       { passive: true },
     );
     this.listbox.addEventListener("mousemove", (e) => {
+      // WebKit sends a mousemove when the list scrolls under a pointer at rest (the keyboard
+      // paging through it, a new answer): only a pointer that moved takes the active option, or
+      // the option under the pointer would steal it from the keyboard.
+      const still = (e.screenX === this.pointer.x && e.screenY === this.pointer.y) || (e.movementX === 0 && e.movementY === 0);
+      this.pointer = { x: e.screenX, y: e.screenY };
+      if (still) return;
       const el = (e.target as Element).closest<HTMLElement>(".picker-row");
       if (el && Number(el.dataset.index) !== this.active) this.setActive(Number(el.dataset.index), false);
     });

@@ -241,6 +241,40 @@ describe("picker dialog", () => {
     picker.close();
   });
 
+  it("lets a moving pointer take the active option, not a list scrolled under a resting one", async () => {
+    const picker = new Picker({ pickMode: false, onPick: () => undefined });
+    mock.answers.set("", { hits: Array.from({ length: 5 }, (_, i) => hit(i + 1, `room ${i}`)), delay: 0 });
+    picker.open();
+    await settle();
+    const input = document.getElementById("picker-input") as HTMLInputElement;
+    const rows = Array.from(document.querySelectorAll<HTMLElement>(".picker-row"));
+    const active = (): string | null | undefined =>
+      document.querySelector<HTMLElement>(".picker-row[aria-selected=true] .picker-name")?.textContent;
+    const move = (row: HTMLElement | undefined, x: number, y: number, movement = 1): void => {
+      row?.dispatchEvent(new MouseEvent("mousemove", { bubbles: true, screenX: x, screenY: y, movementX: movement, movementY: 0 }));
+    };
+    move(rows[2], 100, 200);
+    expect(active()).toBe("room 2");
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    expect(active()).toBe("room 3");
+    // The list moved under the pointer (another option now under it), the pointer did not.
+    move(rows[1], 100, 200);
+    move(rows[1], 100, 200, 0);
+    expect(active()).toBe("room 3");
+    // WebKit's event for a scroll under a pointer it has not seen yet: no movement.
+    const fresh = new Picker({ pickMode: false, onPick: () => undefined });
+    picker.close();
+    fresh.open();
+    await settle();
+    const freshRows = Array.from(document.querySelectorAll<HTMLElement>(".picker-row"));
+    move(freshRows[3], 300, 300, 0);
+    expect(active()).toBe("room 0");
+    // A real move does.
+    move(freshRows[3], 302, 300, 2);
+    expect(active()).toBe("room 3");
+    fresh.close();
+  });
+
   it("closes on Escape and records a timing per keystroke", async () => {
     const picker = new Picker({ pickMode: false, onPick: () => undefined });
     picker.open();
