@@ -26,6 +26,17 @@ vi.mock("../src/api", async (importOriginal) => {
 const { highlight, Picker } = await import("../src/picker");
 
 const hit = (i: number, name: string, positions: number[] = []): PickerHit => ({ row: makeRow(i, { name }), score: 1, positions });
+/** Fifty hits named "`prefix` 0" … "`prefix` 49". */
+const many = (prefix: string): PickerHit[] => Array.from({ length: 50 }, (_, i) => hit(i + 1, `${prefix} ${i}`));
+
+/** Opens `picker` with ten 48 px rows in sight; its list and input. */
+async function openTenInSight(picker: InstanceType<typeof Picker>): Promise<{ list: HTMLElement; input: HTMLInputElement }> {
+  picker.open();
+  const list = document.getElementById("picker-list") as HTMLElement;
+  Object.defineProperty(list, "clientHeight", { value: 480, configurable: true });
+  await settle();
+  return { list, input: document.getElementById("picker-input") as HTMLInputElement };
+}
 
 describe("highlight", () => {
   it("wraps matched characters in <mark> and keeps the rest as text", () => {
@@ -117,15 +128,9 @@ describe("picker dialog", () => {
 
   it("fills only the options in sight, and the others as they come into sight", async () => {
     const picker = new Picker({ pickMode: false, onPick: () => undefined });
-    const many = (prefix: string): PickerHit[] => Array.from({ length: 50 }, (_, i) => hit(i + 1, `${prefix} ${i}`));
     mock.answers.set("", { hits: many("first"), delay: 0 });
     mock.answers.set("s", { hits: many("second"), delay: 0 });
-    picker.open();
-    const list = document.getElementById("picker-list") as HTMLElement;
-    // Ten rows of 48 px in sight.
-    Object.defineProperty(list, "clientHeight", { value: 480, configurable: true });
-    await settle();
-    const input = document.getElementById("picker-input") as HTMLInputElement;
+    const { list, input } = await openTenInSight(picker);
     input.value = "s";
     input.dispatchEvent(new Event("input"));
     await new Promise((r) => setTimeout(r, 10));
@@ -157,17 +162,12 @@ describe("picker dialog", () => {
 
   it("asks for the options in sight with each keystroke, and for the rest only when scrolling needs them", async () => {
     const picker = new Picker({ pickMode: false, onPick: () => undefined });
-    const many = (prefix: string): PickerHit[] => Array.from({ length: 50 }, (_, i) => hit(i + 1, `${prefix} ${i}`));
     for (const q of ["", "s", "se"]) mock.answers.set(q, { hits: many(q || "recent"), delay: 0 });
-    picker.open();
-    const list = document.getElementById("picker-list") as HTMLElement;
-    Object.defineProperty(list, "clientHeight", { value: 480, configurable: true });
-    await settle();
+    const { list, input } = await openTenInSight(picker);
     const rows = () => document.querySelectorAll(".picker-row").length;
     // Ten rows in sight: twelve asked for, twelve options.
     expect(mock.limits).toEqual([["", 12]]);
     expect(rows()).toBe(12);
-    const input = document.getElementById("picker-input") as HTMLInputElement;
     const type = (q: string): void => {
       input.value = q;
       input.dispatchEvent(new Event("input"));
@@ -194,14 +194,9 @@ describe("picker dialog", () => {
 
   it("asks for the rest when the keyboard nears the end, and never wraps short of it", async () => {
     const picker = new Picker({ pickMode: false, onPick: () => undefined });
-    const many = (prefix: string): PickerHit[] => Array.from({ length: 50 }, (_, i) => hit(i + 1, `${prefix} ${i}`));
     mock.answers.set("", { hits: many("recent"), delay: 0 });
     mock.answers.set("x", { hits: many("x"), delay: 20 });
-    picker.open();
-    const list = document.getElementById("picker-list") as HTMLElement;
-    Object.defineProperty(list, "clientHeight", { value: 480, configurable: true });
-    await settle();
-    const input = document.getElementById("picker-input") as HTMLInputElement;
+    const { list, input } = await openTenInSight(picker);
     const key = (k: string): void => {
       input.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
     };
