@@ -740,7 +740,7 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
         pass: k.p95 <= 16.0 && ratio <= 2.0,
         notes: vec![
             format!("{} keystrokes over {launches} launches ({} words typed at ~7 keys/s each time): {words:?}.", k.n, words.len()),
-            "Window: input event → IPC → fuzzy match over every room (nucleo) → rows rendered → next frame. A keystroke asks the core for the options the picker can show and two more (12 here), and is timed to the frame that shows them; the rest of the 50 are asked for only when scrolling or the keyboard nears the end of those. Bare: `SELECT … WHERE name_fold LIKE '%g%n%r%l%' ORDER BY last_activity_ms DESC LIMIT 50` with rusqlite on the same file, every prefix of the same words, 10 times.".into(),
+            "Window: input event → IPC → fuzzy match over every room (nucleo) → rows rendered → next frame. A keystroke asks the core for the options the picker can show and two more, and is timed to the frame that shows them; the rest of the 50 are asked for only when scrolling or the keyboard nears the end of those. Bare: `SELECT … WHERE name_fold LIKE '%g%n%r%l%' ORDER BY last_activity_ms DESC LIMIT 50` with rusqlite on the same file, every prefix of the same words, 10 times.".into(),
             format!(
                 "Plain field: in the same window, a plain text field over the page sends every keystroke the same `pick` request through the same IPC and writes the first ten names into ten plain rows, timed the same way: median {:.1} ms, p95 {:.1} ms ({} keystrokes, {:.2}× the bare query's p95). The floor for a keystroke answered by the core in this webview; the picker's frames above it are its own cost.",
                 pk.median,

@@ -406,11 +406,9 @@ export class Picker {
     if (Math.abs(step) === 1 && want >= n && this.complete) want = 0;
     else if (step === -1 && want < 0) want = this.complete ? n - 1 : Infinity;
     else want = Math.max(0, want);
-    if (want >= n && !this.complete) {
-      // The rest of the options first; the move completes when they come.
-      this.pendingActive = want;
-      this.loadMore();
-    }
+    // Past the options loaded: the move completes when the rest comes (the last option loaded
+    // is within MORE_AHEAD of the end, so moreIfNear below asks for it).
+    if (want >= n && !this.complete) this.pendingActive = want;
     const next = Math.min(want, n - 1);
     this.setActive(next, true);
     this.moreIfNear(LIST_PAD + (next + 1) * ROW_H);
