@@ -10,6 +10,7 @@ fn main() {
         "remove_account",
         "sync_now",
         "query_rooms",
+        "room_position",
         "room_info",
         "refresh_room",
         "pick",

@@ -104,6 +104,12 @@ pub async fn query_rooms(state: State<'_, AppState>, query: RoomQuery, offset: i
     Ok(page)
 }
 
+/// Where a room is in the list `query` gives (the picker's choice is scrolled to), if it is in it.
+#[tauri::command]
+pub async fn room_position(state: State<'_, AppState>, query: RoomQuery, id: String) -> Res<Option<i64>> {
+    Ok(state.core.room_position(&query, &id)?)
+}
+
 #[tauri::command]
 pub async fn room_info(state: State<'_, AppState>, id: String) -> Res<RoomInfo> {
     Ok(state.core.room(&id)?)

@@ -151,6 +151,7 @@ fn main() -> anyhow::Result<()> {
             commands::remove_account,
             commands::sync_now,
             commands::query_rooms,
+            commands::room_position,
             commands::room_info,
             commands::refresh_room,
             commands::pick,

@@ -75,6 +75,8 @@ export const api = {
   /** Syncs one account, or every account when `account` is null. */
   syncNow: (account: string | null) => call<SyncReport[]>("sync_now", { account }),
   queryRooms: (query: RoomQuery, offset: number, limit: number) => call<RoomPage>("query_rooms", { query, offset, limit }),
+  /** Where room `id` is in the list `query` gives (its index), or null when the list does not hold it. */
+  roomPosition: (query: RoomQuery, id: string) => call<number | null>("room_position", { query, id }),
   roomInfo: (id: string) => call<RoomInfo>("room_info", { id }),
   /** Fetches fresh members from the server (the cached room when offline). */
   refreshRoom: (id: string) => call<RoomInfo>("refresh_room", { id }),

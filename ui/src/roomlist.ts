@@ -231,10 +231,6 @@ interface RowParts {
   mention: HTMLElement;
 }
 
-function fold(s: string): string {
-  return s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
-}
-
 /** What the room list shows when a query has no rows. */
 function emptyMessage(): { title: string; body: string; clear: boolean } {
   const st = store.get();
@@ -360,35 +356,19 @@ export class RoomList {
     this.revealing = null;
     const gen = this.pager.generation;
     const q = this.pager.query;
-    const total = this.pager.total;
     const found = this.pager.find(row.id);
     if (found >= 0) {
       this.select(found, false);
       this.list.scrollToIndex(found, "center");
       return;
     }
-    // Binary search on the sort key, one row per probe (~17 probes at 100k rows).
-    const before = (r: RoomRow): boolean =>
-      q.sort === "activity" ? r.last_activity_ms > row.last_activity_ms : fold(r.name) < fold(row.name);
-    let lo = 0;
-    let hi = total;
+    // The core knows where the room is in this list (one walk of its list order, however
+    // far down the room is and however many rooms share its time or name).
     try {
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        const probe = await api.queryRooms(q, mid, 1);
-        if (gen !== this.pager.generation) return;
-        const r = probe.rows[0];
-        if (r && before(r)) lo = mid + 1;
-        else hi = mid;
-      }
-      const start = Math.max(0, lo - 50);
-      const page = await api.queryRooms(q, start, 300);
-      if (gen !== this.pager.generation) return;
-      const at = page.rows.findIndex((r) => r.id === row.id);
-      if (at >= 0) {
-        this.select(start + at, false);
-        this.list.scrollToIndex(start + at, "center");
-      }
+      const at = await api.roomPosition(q, row.id);
+      if (gen !== this.pager.generation || at === null) return;
+      this.select(at, false);
+      this.list.scrollToIndex(at, "center");
     } catch {
       // The info panel is open anyway; the list just stays where it is.
     }

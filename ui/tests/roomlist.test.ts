@@ -19,11 +19,14 @@ vi.mock("../src/api", async (importOriginal) => {
         for (let i = offset; i < Math.min(TOTAL, offset + limit); i++) rows.push(mock.rows.get(i) ?? makeRow(i));
         return { total: TOTAL, offset, rows };
       }),
+      // Rooms "acc:rN" are at index N; "acc:gone" is not in the list.
+      roomPosition: vi.fn(async (_q: RoomQuery, id: string) => (id === "acc:gone" ? null : Number(id.slice("acc:r".length)))),
     },
   };
 });
 
 const { RoomList, ROW_HEIGHT } = await import("../src/roomlist");
+const { api } = await import("../src/api");
 const { defaultQuery, store } = await import("../src/state");
 
 function mount(): InstanceType<typeof RoomList> {
@@ -64,6 +67,35 @@ describe("virtual room list", () => {
     expect(first?.getAttribute("role")).toBe("option");
     expect(first?.getAttribute("aria-setsize")).toBe("100000");
     expect(first?.getAttribute("aria-posinset")).toBe("1");
+  });
+
+  it("shows a room the picker chose far down the list, asking the core where it is once", async () => {
+    const list = mount();
+    await settle();
+    list.virtual.flush();
+    const pagesBefore = mock.calls.length;
+    list.reveal(makeRow(73_456));
+    await settle();
+    list.virtual.flush();
+    await settle();
+    list.virtual.flush();
+    expect(vi.mocked(api.roomPosition)).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(api.roomPosition).mock.calls[0]?.[1]).toBe("acc:r73456");
+    // Only the pages around it are read: no probing through the list.
+    expect(mock.calls.slice(pagesBefore).every((c) => Math.abs(c.offset - 73_456) < 300)).toBe(true);
+    const selected = document.querySelector<HTMLElement>("#room-list .room-row[aria-selected=true]");
+    expect(selected?.dataset.id).toBe("acc:r73456");
+    const top = list.listbox.scrollTop;
+    expect(73_456 * ROW_HEIGHT).toBeGreaterThanOrEqual(top);
+    expect(73_457 * ROW_HEIGHT).toBeLessThanOrEqual(top + list.listbox.clientHeight);
+    expect(store.get().selectedId).toBe("acc:r73456");
+    // A room the list does not hold leaves it where it is (its info still opens).
+    vi.mocked(api.roomPosition).mockClear();
+    list.reveal(makeRow(0, { id: "acc:gone", remote_id: "gone" }));
+    await settle();
+    expect(vi.mocked(api.roomPosition)).toHaveBeenCalledTimes(1);
+    expect(list.listbox.scrollTop).toBe(top);
+    expect(store.get()).toMatchObject({ selectedId: "acc:gone", infoOpen: true });
   });
 
   it("shows the right rows after scrolling deep into the list", async () => {
@@ -118,7 +150,6 @@ describe("virtual room list", () => {
     await settle();
     list.virtual.flush();
     expect(rowsInDom().length).toBeGreaterThan(10);
-    const { api } = await import("../src/api");
     vi.mocked(api.queryRooms).mockImplementationOnce(async (_q, offset) => ({ total: 2, offset, rows: [makeRow(7), makeRow(9)] }));
     list.setQuery({ ...defaultQuery(), search: "x" });
     await settle();

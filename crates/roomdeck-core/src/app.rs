@@ -513,6 +513,13 @@ impl Roomdeck {
         self.store.room_row(account, remote)
     }
 
+    /// Where the room `id` (`account:remote`) is in the list `query` gives, if it is in it.
+    pub fn room_position(&self, query: &RoomQuery, id: &str) -> Result<Option<i64>> {
+        let (account, remote) =
+            split_room_id(id).ok_or_else(|| Error::InvalidInput(format!("{id:?} is not a room id (account:room)")))?;
+        self.store.room_position(query, account, remote)
+    }
+
     /// The cached info of a room (`account:remote`).
     pub fn room(&self, id: &str) -> Result<RoomInfo> {
         let (account, remote) =

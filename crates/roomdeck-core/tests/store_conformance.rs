@@ -400,6 +400,11 @@ fn big_searches_page_like_small_ones(s: &dyn Store) {
                 let page = s.query_rooms(&q, offset, 100).unwrap();
                 let what = format!("{round} {term} {q:?} at {offset}");
                 assert_eq!(page.total, want.len() as i64, "{what}");
+                // A room's position in the list is where its page shows it.
+                for (i, r) in page.rows.iter().enumerate().step_by(37) {
+                    let at = s.room_position(&q, &r.account, &r.remote_id).unwrap();
+                    assert_eq!(at, Some(offset + i as i64), "{what}: position of {}", r.id);
+                }
                 let got: Vec<(&str, Option<i64>)> =
                     page.rows.iter().map(|r| (r.name.as_str(), Some(r.last_activity_ms))).collect();
                 let exp: Vec<(&str, Option<i64>)> = want

@@ -180,6 +180,9 @@ pub trait Store: Send + Sync {
     // --- queries --------------------------------------------------------------------------
     fn query_rooms(&self, query: &RoomQuery, offset: i64, limit: i64) -> Result<RoomPage>;
     fn room_row(&self, account: &str, remote_id: &str) -> Result<Option<RoomRow>>;
+    /// Where a room is in the list `query` gives (its offset), or `None` when the list does not
+    /// hold it: the picker's choice is shown in the list without paging through it.
+    fn room_position(&self, query: &RoomQuery, account: &str, remote_id: &str) -> Result<Option<i64>>;
     fn room_info(&self, account: &str, remote_id: &str, member_limit: usize) -> Result<Option<RoomInfo>>;
     /// (account, remote id, raw JSON, kind) of a room, for member and info calls.
     fn room_ref(&self, account: &str, remote_id: &str) -> Result<Option<crate::family::RoomRef>>;

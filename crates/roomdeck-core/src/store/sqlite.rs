@@ -627,18 +627,9 @@ impl<'c> BigSearch<'c> {
     /// The FTS5 matches of `fts`, when there are more than `BIG_SEARCH_MATCHES` (read in rowid
     /// order, so the bitmap grows a word at a time).
     fn matches(conn: &'c Connection, fts: &str) -> rusqlite::Result<Option<BigSearch<'c>>> {
-        let mut stmt = conn.prepare_cached("SELECT rowid FROM rooms_fts WHERE rooms_fts MATCH ?1")?;
-        let mut rows = stmt.query([fts])?;
-        let (mut matches, mut n) = (PkBits::default(), 0i64);
-        while let Some(r) = rows.next()? {
-            let pk: i64 = r.get(0)?;
-            if pk > MAX_BITMAP_PK {
-                return Ok(None);
-            }
-            matches.insert(pk);
-            n += 1;
-        }
-        Ok((n > BIG_SEARCH_MATCHES).then_some(BigSearch { conn, matches }))
+        Ok(fts_matches(conn, fts)?
+            .filter(|(_, n)| *n > BIG_SEARCH_MATCHES)
+            .map(|(matches, _)| BigSearch { conn, matches }))
     }
 
     /// The page's keys: walks the list order kept in memory when there is one, else the order
@@ -660,6 +651,23 @@ impl<'c> BigSearch<'c> {
         let walk = std::iter::from_fn(|| rows.next().transpose().map(|r| r.and_then(|r| r.get(0))));
         page_keys(walk, keep, offset, limit)
     }
+}
+
+/// The FTS5 matches of `fts` as a bitmap, and how many there are (read in rowid order, so the
+/// bitmap grows a word at a time); `None` when a key is too large for a bitmap.
+fn fts_matches(conn: &Connection, fts: &str) -> rusqlite::Result<Option<(PkBits, i64)>> {
+    let mut stmt = conn.prepare_cached("SELECT rowid FROM rooms_fts WHERE rooms_fts MATCH ?1")?;
+    let mut rows = stmt.query([fts])?;
+    let (mut matches, mut n) = (PkBits::default(), 0i64);
+    while let Some(r) = rows.next()? {
+        let pk: i64 = r.get(0)?;
+        if pk > MAX_BITMAP_PK {
+            return Ok(None);
+        }
+        matches.insert(pk);
+        n += 1;
+    }
+    Ok(Some((matches, n)))
 }
 
 /// The keys of a page: the `offset`-th to the `offset + limit`-th key of `order` that `keep`
@@ -769,6 +777,74 @@ impl SqliteStore {
         let page = out?;
         end?;
         Ok(page)
+    }
+
+    fn room_position_by(&self, q: &RoomQuery, account: &str, remote_id: &str, route: PageRoute) -> Result<Option<i64>> {
+        let filters = Filters::of(q);
+        let conn = self.r();
+        // One read transaction, as for a page: the position is that of the pages read with it.
+        conn.execute_batch("BEGIN DEFERRED")?;
+        let out = self.room_position_in(&conn, q, &filters, account, remote_id, route);
+        let end = conn.execute_batch("COMMIT");
+        let at = out?;
+        end?;
+        Ok(at)
+    }
+
+    /// Counts the rooms before this one in the list: walking the list order kept in memory with
+    /// the filter's set of rooms (and the search's matches), or (`PageRoute::Sql`, or keys too
+    /// large for bitmaps) reading the list's keys in order with SQL. A room the list does not
+    /// hold has no position.
+    fn room_position_in(
+        &self,
+        conn: &Connection,
+        q: &RoomQuery,
+        filters: &Filters,
+        account: &str,
+        remote_id: &str,
+        route: PageRoute,
+    ) -> Result<Option<i64>> {
+        let pk: Option<i64> = conn
+            .prepare_cached("SELECT pk FROM rooms WHERE account_id = ?1 AND remote_id = ?2")?
+            .query_row(params![account, remote_id], |r| r.get(0))
+            .optional()?;
+        let Some(pk) = pk else { return Ok(None) };
+        let bitmaps = route != PageRoute::Sql && max_pk(conn)? <= MAX_BITMAP_PK;
+        // The search's matches as a bitmap (`Some(None)`: no search term), when bitmaps can be used.
+        let matches = match (&filters.search, bitmaps) {
+            (_, false) => None,
+            (None, true) => Some(None),
+            (Some(fts), true) => fts_matches(conn, fts)?.map(|(m, _)| Some(m)),
+        };
+        let Some(matches) = matches else {
+            let (filter, params) = filters.sql_with_search(false);
+            let sql = format!("SELECT r.pk FROM rooms r {filter} {}", order_by(q.sort));
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(params.iter()))?;
+            let mut at = 0i64;
+            while let Some(r) = rows.next()? {
+                if r.get::<_, i64>(0)? == pk {
+                    return Ok(Some(at));
+                }
+                at += 1;
+            }
+            return Ok(None);
+        };
+        let order = self.list_order(conn, q.sort)?;
+        Ok(self.with_filter_set(conn, filters, |passing| {
+            let keep = |k: i64| passing.contains(k) && matches.as_ref().is_none_or(|m| m.contains(k));
+            if !keep(pk) {
+                return None;
+            }
+            let mut at = 0i64;
+            for &k in order.iter() {
+                if k == pk {
+                    return Some(at);
+                }
+                at += i64::from(keep(k));
+            }
+            None
+        })?)
     }
 
     fn query_rooms_in(
@@ -1593,6 +1669,10 @@ impl Store for SqliteStore {
         self.query_rooms_by(q, offset, limit, PageRoute::Cheapest)
     }
 
+    fn room_position(&self, q: &RoomQuery, account: &str, remote_id: &str) -> Result<Option<i64>> {
+        self.room_position_by(q, account, remote_id, PageRoute::Cheapest)
+    }
+
     fn room_row(&self, account: &str, remote_id: &str) -> Result<Option<RoomRow>> {
         Ok(self
             .r()
@@ -1750,6 +1830,29 @@ mod tests {
             .collect()
     }
 
+    /// A room the list does not hold has no position, by either route.
+    #[test]
+    fn rooms_outside_the_list_have_no_position() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        let a = account(&s);
+        s.apply_batch(&a, &Batch { rooms: rooms(300, 0), ..Batch::default() }, 1).unwrap();
+        let all = RoomQuery { archived: ArchivedFilter::Include, include_hidden: true, ..RoomQuery::default() };
+        let rows = s.query_rooms(&all, 0, 300).unwrap().rows;
+        let plain = rows.iter().find(|r| !r.archived && !r.hidden && !r.favorite).unwrap();
+        let favourite = rows.iter().find(|r| !r.archived && !r.hidden && r.favorite).unwrap();
+        let archived = rows.iter().find(|r| r.archived && !r.hidden).unwrap();
+        let favourites = RoomQuery { favorites_only: true, ..RoomQuery::default() };
+        let quokka = RoomQuery { search: Some("quokka".into()), ..RoomQuery::default() };
+        for route in [PageRoute::Cheapest, PageRoute::Sql] {
+            let at = |q: &RoomQuery, remote: &str| s.room_position_by(q, &a, remote, route).unwrap();
+            assert_eq!(at(&favourites, &plain.remote_id), None, "{route:?}: not a favourite");
+            assert!(at(&favourites, &favourite.remote_id).is_some(), "{route:?}: a favourite");
+            assert_eq!(at(&RoomQuery::default(), &archived.remote_id), None, "{route:?}: archived");
+            assert_eq!(at(&all, "no-such-room"), None, "{route:?}: no such room");
+            assert_eq!(at(&quokka, &plain.remote_id).is_some(), plain.name.contains("quokka"), "{route:?}: search");
+        }
+    }
+
     /// Every route reads the same pages, totals and order, for every filter, deep pages
     /// included, and none of them answers from a list order kept from before a change.
     #[test]
@@ -1798,6 +1901,14 @@ mod tests {
                     assert_eq!(sql.1.len() as i64, (total - offset).clamp(0, 100), "{what}");
                     assert_eq!(cheapest, sql, "{what}: cheapest");
                     assert_eq!(page(PageRoute::KeptOrder), sql, "{what}: kept order");
+                    // A room's position is where the pages show it, by either route.
+                    for (i, id) in sql.1.iter().enumerate().filter(|(i, _)| i % 41 == 0 || *i + 1 == sql.1.len()) {
+                        let (acc, remote) = crate::model::split_room_id(id).unwrap();
+                        for route in [PageRoute::Cheapest, PageRoute::Sql] {
+                            let at = s.room_position_by(&q, acc, remote, route).unwrap();
+                            assert_eq!(at, Some(offset + i as i64), "{what}: position of {id} ({route:?})");
+                        }
+                    }
                 }
             }
         }
