@@ -765,6 +765,7 @@ impl SqliteStore {
         Ok(total)
     }
 
+    /// A page of the list by `route` (the app always asks for the cheapest).
     fn query_rooms_by(&self, q: &RoomQuery, offset: i64, limit: i64, route: PageRoute) -> Result<RoomPage> {
         let filters = Filters::of(q);
         let (offset, limit) = (offset.max(0), limit.clamp(0, 10_000));
@@ -779,6 +780,7 @@ impl SqliteStore {
         Ok(page)
     }
 
+    /// Where a room is in the list `q` gives, by `route` (the app always asks for the cheapest).
     fn room_position_by(&self, q: &RoomQuery, account: &str, remote_id: &str, route: PageRoute) -> Result<Option<i64>> {
         let filters = Filters::of(q);
         let conn = self.r();
