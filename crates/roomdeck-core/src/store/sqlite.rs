@@ -769,28 +769,26 @@ impl SqliteStore {
     fn query_rooms_by(&self, q: &RoomQuery, offset: i64, limit: i64, route: PageRoute) -> Result<RoomPage> {
         let filters = Filters::of(q);
         let (offset, limit) = (offset.max(0), limit.clamp(0, 10_000));
-        let conn = self.r();
-        // One read transaction, so the count, the page and the filter set's version all see the
-        // same state of the database while a sync commits.
-        conn.execute_batch("BEGIN DEFERRED")?;
-        let out = self.query_rooms_in(&conn, q, &filters, offset, limit, route);
-        let end = conn.execute_batch("COMMIT");
-        let page = out?;
-        end?;
-        Ok(page)
+        self.in_read_transaction(|conn| self.query_rooms_in(conn, q, &filters, offset, limit, route))
     }
 
     /// Where a room is in the list `q` gives, by `route` (the app always asks for the cheapest).
     fn room_position_by(&self, q: &RoomQuery, account: &str, remote_id: &str, route: PageRoute) -> Result<Option<i64>> {
         let filters = Filters::of(q);
+        self.in_read_transaction(|conn| self.room_position_in(conn, q, &filters, account, remote_id, route))
+    }
+
+    /// Runs `f` in one read transaction on the reading connection, so the count, the page (or
+    /// the position) and the versions of what is kept all see the same state of the database
+    /// while a sync commits.
+    fn in_read_transaction<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.r();
-        // One read transaction, as for a page: the position is that of the pages read with it.
         conn.execute_batch("BEGIN DEFERRED")?;
-        let out = self.room_position_in(&conn, q, &filters, account, remote_id, route);
+        let out = f(&conn);
         let end = conn.execute_batch("COMMIT");
-        let at = out?;
+        let out = out?;
         end?;
-        Ok(at)
+        Ok(out)
     }
 
     /// Counts the rooms before this one in the list: walking the list order kept in memory with
@@ -879,8 +877,9 @@ impl SqliteStore {
         }
         let (filter, params) = filters.sql_with_search(false);
         let total = self.cached_count(conn, &filter, &params)?;
-        if filters.search.is_none() {
-            let rooms = max_pk(conn)?;
+        // The highest key bounds the number of rooms (for the cost of each way to read the page).
+        let rooms = if filters.search.is_none() { Some(max_pk(conn)?) } else { None };
+        if let Some(rooms) = rooms {
             let from_order = rooms <= MAX_BITMAP_PK
                 && match route {
                     PageRoute::Cheapest => {
@@ -930,7 +929,9 @@ impl SqliteStore {
             let rows = rows_by_pks(conn, &pks)?.into_iter().flatten().collect();
             return Ok(RoomPage { total, offset, rows });
         }
-        if filters.search.is_none() && walks_list_order(conn, total, offset, limit)? {
+        if let Some(rooms) = rooms
+            && walks_list_order(rooms, total, offset, limit)
+        {
             let sql = format!(
                 "SELECT {ROW_COLUMNS} FROM rooms r INDEXED BY {index} {ROW_JOINS} {filter} {order} LIMIT ? OFFSET ?"
             );
@@ -951,13 +952,9 @@ impl SqliteStore {
 /// and testing each room against the filter (about `(offset + limit) × rooms / total` index
 /// entries, each reading its row only when the filter needs more than the index holds) than by
 /// reading every passing room and sorting them (`total` rows). Without this SQLite serves the
-/// default filter from `rooms_filter` and sorts: 250 ms per page at 100k rooms.
-fn walks_list_order(conn: &Connection, total: i64, offset: i64, limit: i64) -> Result<bool> {
-    Ok(walks_first(max_pk(conn)?, total, offset, limit))
-}
-
-/// See [`walks_list_order`]: `rooms` bounds the number of rooms.
-fn walks_first(rooms: i64, total: i64, offset: i64, limit: i64) -> bool {
+/// default filter from `rooms_filter` and sorts: 250 ms per page at 100k rooms. `rooms` is the
+/// highest room key, which bounds the number of rooms.
+fn walks_list_order(rooms: i64, total: i64, offset: i64, limit: i64) -> bool {
     let (total, wanted) = (i128::from(total), i128::from(offset) + i128::from(limit));
     total * total > wanted * i128::from(rooms)
 }
@@ -987,7 +984,7 @@ fn sql_page_cost(keys_only: bool, rooms: i64, total: i64, offset: i64, limit: i6
     if keys_only {
         // Cheap for one page, but a list scrolled this deep asks for page after page.
         walk.saturating_mul(PAGES_AHEAD)
-    } else if walks_first(rooms, total, offset, limit) {
+    } else if walks_list_order(rooms, total, offset, limit) {
         walk.saturating_mul(ROW_TEST_COST)
     } else {
         total.saturating_mul(ROW_SORT_COST)
