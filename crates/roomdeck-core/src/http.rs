@@ -297,11 +297,6 @@ impl Http {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Makes every in-flight and future request of this client fail with `Cancelled`.
-    pub fn set_cancel(&mut self, cancel: Cancel) {
-        self.cancel = cancel;
-    }
-
     pub fn cancel_token(&self) -> &Cancel {
         &self.cancel
     }

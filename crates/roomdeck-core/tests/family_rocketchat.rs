@@ -279,6 +279,38 @@ async fn avatars_follow_the_etag_and_letters_mean_none() {
 }
 
 #[tokio::test]
+async fn rooms_are_written_while_the_omnichannel_list_is_slow() {
+    // The Omnichannel list is read after the user's own rooms: a slow one must not hold them back.
+    let f = fake(RcOptions { rooms: 300, ..RcOptions::default() }).await;
+    let e = env();
+    let a = e.add(f.url(), password(&f), None).await;
+    f.server.faults().add(FaultRule::new("/api/v1/livechat/rooms", Fault::Latency(1500)));
+    let subscribed: HashSet<String> = f.subscribed_ids().into_iter().collect();
+    let t = std::time::Instant::now();
+    let watch = async {
+        loop {
+            let shown: HashSet<String> = e.rooms().into_keys().collect();
+            if subscribed.is_subset(&shown) {
+                return t.elapsed();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    let (report, shown_at) = tokio::join!(async { e.core.sync_account(&a.id).await }, watch);
+    let done_at = t.elapsed();
+    assert!(report.error.is_none(), "{report:?}");
+    // Every page of the Omnichannel list took 1.5 s; the rooms were there long before the end.
+    assert!(done_at.as_millis() >= 1500, "the fault did not apply: {done_at:?}");
+    assert!(
+        done_at - shown_at >= std::time::Duration::from_millis(1000),
+        "rooms at {shown_at:?}, sync done at {done_at:?}"
+    );
+    // And the Omnichannel rooms came in too.
+    let ids: HashSet<String> = e.rooms().into_keys().collect();
+    assert_eq!(ids, expected_ids(&f));
+}
+
+#[tokio::test]
 async fn rate_limits_are_waited_out_or_reported() {
     let f = fake(RcOptions { rooms: 10, ..RcOptions::default() }).await;
     let e = env();

@@ -364,10 +364,6 @@ impl Client {
             Family::Virola => Client::Virola(virola::Virola::new(http)),
         })
     }
-
-    pub fn http_mut(&mut self) -> &mut Http {
-        dispatch!(self, c => c.http_mut())
-    }
 }
 
 impl ServerFamily for Client {

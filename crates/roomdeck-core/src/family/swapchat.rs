@@ -259,10 +259,6 @@ impl SwapChat {
         SwapChat { http }
     }
 
-    pub fn http_mut(&mut self) -> &mut Http {
-        &mut self.http
-    }
-
     /// Unwraps `{code,msg,data}`; errors keep the server's words.
     fn unwrap_envelope(resp: &Response) -> Result<Option<&RawValue>, ClientError> {
         let env: Result<Envelope<'_>, _> = serde_json::from_slice(&resp.body);

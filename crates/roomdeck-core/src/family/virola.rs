@@ -188,10 +188,6 @@ impl Virola {
         Virola { http }
     }
 
-    pub fn http_mut(&mut self) -> &mut Http {
-        &mut self.http
-    }
-
     fn authed(&self, req: Request, secret: &Secret) -> Request {
         match secret {
             Secret::Virola { bearer: Some(token), .. } => req.header("authorization", &format!("Bearer {token}")),
