@@ -503,10 +503,21 @@ impl RocketChat {
         self.get(session, "api/v1/me", &[]).await?.json("me")
     }
 
-    /// GETs an `{update, remove}` list with an optional `updatedSince`.
-    async fn get_list(&self, session: &Session, route: &str, since: Option<&str>) -> Result<Response, ClientError> {
+    /// GETs an `{update, remove}` list with an optional `updatedSince` and parses it on a
+    /// blocking thread as soon as it is in (the lists are fetched side by side: the smaller
+    /// one is parsed while the other is still on its way).
+    async fn read_list<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        session: &Session,
+        route: &'static str,
+        what: &'static str,
+        since: Option<&str>,
+    ) -> Result<(Vec<Doc<T>>, Vec<RcRemoved>), ClientError> {
         let query: Vec<(&str, &str)> = since.map(|s| vec![("updatedSince", s)]).unwrap_or_default();
-        self.get(session, &format!("api/v1/{route}"), &query).await
+        let resp = self.get(session, &format!("api/v1/{route}"), &query).await?;
+        tokio::task::spawn_blocking(move || parse_list::<T>(&resp, route, what))
+            .await
+            .map_err(|_| ClientError::protocol(format!("reading {route} failed")))?
     }
 
     async fn livechat_page(
@@ -1050,23 +1061,10 @@ impl ServerFamily for RocketChat {
             let session = Session::new(session.user_id.clone(), session.username.clone(), session.secret());
             AbortOnDrop(tokio::spawn(async move { rc.prefetch_livechat(&session, lc_mode, full).await }))
         };
-        // Each list is parsed as soon as it is in, on a blocking thread (the subscriptions are
-        // answered first and parsed while rooms.get is still on its way).
-        let subs = async {
-            let resp = self.get_list(session, "subscriptions.get", since.as_deref()).await?;
-            tokio::task::spawn_blocking(move || {
-                parse_list::<RcSubscription>(&resp, "subscriptions.get", "subscription")
-            })
-            .await
-            .map_err(|_| ClientError::protocol("reading subscriptions.get failed"))?
-        };
-        let rooms = async {
-            let resp = self.get_list(session, "rooms.get", since.as_deref()).await?;
-            tokio::task::spawn_blocking(move || parse_list::<RcRoom>(&resp, "rooms.get", "room"))
-                .await
-                .map_err(|_| ClientError::protocol("reading rooms.get failed"))?
-        };
-        let ((subs, subs_removed), (rooms, rooms_removed)) = tokio::try_join!(subs, rooms)?;
+        let ((subs, subs_removed), (rooms, rooms_removed)) = tokio::try_join!(
+            self.read_list::<RcSubscription>(session, "subscriptions.get", "subscription", since.as_deref()),
+            self.read_list::<RcRoom>(session, "rooms.get", "room", since.as_deref())
+        )?;
 
         let mut max_seen = cursor.unwrap_or(i64::MIN);
         for d in subs_removed.iter().chain(rooms_removed.iter()) {
