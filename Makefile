@@ -64,7 +64,8 @@ faults: setup ui
 	ROOMDECK_CRASH_ITERATIONS=100 scripts/with-keyring $(CARGO) test -p roomdeck-e2e --test crash -- --nocapture
 
 ## bench: P1–P8 side by side with their baselines, release builds; prints a table and writes
-## docs/performance.md (ROOMDECK_BENCH_RUNS=n runs per figure, ROOMDECK_BENCH_ONLY=P2,P4 a subset)
+## docs/performance.md (ROOMDECK_BENCH_RUNS=n runs per figure; ROOMDECK_BENCH_ONLY=P2,P4 a subset,
+## printed only)
 bench: setup ui
 	TAURI_APP_PATH=src-tauri $(TAURI) build --bundles deb
 	$(CARGO) build --release -p roomdeck-e2e --bin roomdeck-bench

@@ -9,7 +9,9 @@
 //! inside the webview (performance marks, requestAnimationFrame) and read over WebDriver.
 //!
 //! `ROOMDECK_BENCH_RUNS` (default 5) sets the runs per figure; `ROOMDECK_BENCH_ONLY=P2,P4`
-//! runs a subset (the report then only holds those); `ROOMDECK_BENCH_KEEP_10K=DIR` and
+//! runs a subset (printed only: `docs/performance.md` is the whole run's, and a subset left it
+//! holding a few rows); `ROOMDECK_BENCH_STYLES=FILE` compares picker styles in one window (see
+//! `window::compare_styles`); `ROOMDECK_BENCH_KEEP_10K=DIR` and
 //! `ROOMDECK_BENCH_KEEP_100K=DIR` keep a copy of the 10k-room (after P2's sync) and 100k-room data
 //! directories for profiling by hand.
 
@@ -152,8 +154,12 @@ fn main() -> Result<()> {
         println!("- {n}");
     }
     let path: PathBuf = roomdeck_e2e::root().join("docs/performance.md");
-    std::fs::write(&path, report::markdown(&cfg, &rows, &extra))?;
-    println!("\nwritten: {}", path.display());
+    if cfg.only.is_none() && std::env::var_os("ROOMDECK_BENCH_STYLES").is_none() {
+        std::fs::write(&path, report::markdown(&cfg, &rows, &extra))?;
+        println!("\nwritten: {}", path.display());
+    } else {
+        println!("\na partial run: {} left as it was", path.display());
+    }
     let missed: Vec<&str> = rows.iter().filter(|r| !r.pass).map(|r| r.id).collect();
     if !missed.is_empty() {
         eprintln!("targets missed: {}", missed.join(", "));

@@ -22,7 +22,8 @@
 //!   seen in the DOM at any frame. Side by side in the same window: the frames with nothing
 //!   moving, and a static scroller of the list's size (plain rows of text, no script) scrolled
 //!   the same way, which is the floor any page gets from this webview. `ROOMDECK_BENCH_CSS` adds
-//!   a style sheet to that window first (for trying a style change without a rebuild).
+//!   a style sheet to that window first (for trying a style change without a rebuild);
+//!   `ROOMDECK_BENCH_STYLES` compares several in one window instead (see [`compare_styles`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -417,8 +418,12 @@ fn typed_prefixes(words: &[String]) -> Vec<String> {
     words.iter().flat_map(|w| (1..=w.chars().count()).map(|k| w.chars().take(k).collect::<String>())).collect()
 }
 
-/// Types every word into the picker one key at a time; returns the page's keystroke timings.
-fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
+/// Keystroke timings and their parts (input → answer, rendering, rendered → frame), in order.
+type Keystrokes = (Vec<f64>, Vec<[f64; 3]>);
+
+/// Types every word into the picker one key at a time; returns the page's keystroke timings
+/// and their parts.
+fn typed(w: &Window, words: &[String]) -> Result<Keystrokes> {
     w.js("window.__roomdeck.pickerTimings.length = 0; window.__roomdeck.pickerParts.length = 0;", vec![])?;
     let mut timings_before = 0;
     for word in words {
@@ -446,39 +451,95 @@ fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
         w.keys(&[ESCAPE])?;
         w.wait(5, "the picker to close", |w| Ok((w.count("#picker")? == 0).then_some(())))?;
     }
-    let v = w.js("return window.__roomdeck.pickerTimings.slice();", vec![])?;
-    let parts = w.js("return window.__roomdeck.pickerParts.slice();", vec![])?;
-    let part = |i: usize| -> Vec<f64> {
-        parts.as_array().into_iter().flatten().filter_map(|p| p.get(i).and_then(Value::as_f64)).collect()
-    };
+    let v = w.js("return [window.__roomdeck.pickerTimings.slice(), window.__roomdeck.pickerParts.slice()];", vec![])?;
+    let timings: Vec<f64> = v[0].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+    let parts = v[1]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let at = |i: usize| p.get(i).and_then(Value::as_f64).unwrap_or(f64::NAN);
+            [at(0), at(1), at(2)]
+        })
+        .collect();
+    Ok((timings, parts))
+}
+
+/// Types every word into the picker (see [`typed`]); prints where the time went and the
+/// slowest keystrokes; returns the timings.
+fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
+    let (timings, parts) = typed(w, words)?;
+    let part = |i: usize| -> Vec<f64> { parts.iter().map(|p| p[i]).collect() };
     let (answer, render, frame) = (summary(&part(0)), summary(&part(1)), summary(&part(2)));
     eprintln!(
         "   keystroke parts (median / p95 ms): input → answer {:.1} / {:.1}, rendering {:.1} / {:.1}, rendered → frame {:.1} / {:.1}",
         answer.median, answer.p95, render.median, render.p95, frame.median, frame.p95
     );
-    let timings: Vec<f64> = v.as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
     // The slowest keystrokes, with the text typed so far and their parts: which queries make the p95.
     let typed = typed_prefixes(words);
-    let (answers, renders, frames) = (part(0), part(1), part(2));
     let mut order: Vec<usize> = (0..timings.len()).collect();
     order.sort_by(|a, b| timings[*b].total_cmp(&timings[*a]));
     let slowest: Vec<String> = order
         .iter()
         .take(5)
         .map(|&i| {
-            let at = |p: &[f64]| p.get(i).copied().unwrap_or(f64::NAN);
+            let [a, r, f] = parts.get(i).copied().unwrap_or([f64::NAN; 3]);
             format!(
-                "{:?} {:.0} ms ({:.0} + {:.0} + {:.0})",
+                "{:?} {:.0} ms ({a:.0} + {r:.0} + {f:.0})",
                 typed.get(i).map(String::as_str).unwrap_or("?"),
-                timings[i],
-                at(&answers),
-                at(&renders),
-                at(&frames)
+                timings[i]
             )
         })
         .collect();
     eprintln!("   slowest keystrokes (answer + rendering + frame): {}", slowest.join(", "));
     Ok(timings)
+}
+
+/// `ROOMDECK_BENCH_STYLES=FILE` (a JSON object, name → style sheet; "" for none): the picker's
+/// keystrokes under each style in turn, in one window, `rounds` times over. Launches differ by
+/// more than most changes do (a whole launch's keystrokes can be 2 ms slower), so variants are
+/// compared within one launch, interleaved. Prints the figures per variant; no report rows.
+fn compare_styles(w: &Window, words: &[String], file: &Path, rounds: usize) -> Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let variants: serde_json::Map<String, Value> =
+        serde_json::from_str(&text).with_context(|| format!("{}: not a JSON object", file.display()))?;
+    // The first words typed in a launch pay for what later ones find ready (the system font
+    // fallback of each script's first name, the first compiles): typed once, not counted.
+    typed(w, words)?;
+    let mut seen: HashMap<&str, Keystrokes> = HashMap::new();
+    for round in 0..rounds {
+        for (name, css) in &variants {
+            w.js(
+                "let s = document.getElementById('bench-style'); if (!s) { s = document.createElement('style'); s.id = 'bench-style'; document.head.append(s); } s.textContent = arguments[0];",
+                vec![css.clone()],
+            )?;
+            std::thread::sleep(Duration::from_millis(500));
+            let (t, p) = typed(w, words)?;
+            let s = summary(&t);
+            eprintln!(
+                "   round {}, {name}: median {:.1} ms p95 {:.1} ({} keystrokes)",
+                round + 1,
+                s.median,
+                s.p95,
+                s.n
+            );
+            let all = seen.entry(name.as_str()).or_default();
+            all.0.extend(t);
+            all.1.extend(p);
+        }
+    }
+    for name in variants.keys() {
+        let Some((t, p)) = seen.get(name.as_str()) else { continue };
+        let s = summary(t);
+        let mean = t.iter().sum::<f64>() / t.len().max(1) as f64;
+        let part = |i: usize| summary(&p.iter().map(|x| x[i]).collect::<Vec<_>>());
+        let (a, r, f) = (part(0), part(1), part(2));
+        eprintln!(
+            "   {name}: keystroke median {:.1} ms, mean {mean:.2}, p95 {:.1}, max {:.0} ({}); parts median / p95: answer {:.1} / {:.1}, rendering {:.1} / {:.1}, frame {:.1} / {:.1}",
+            s.median, s.p95, s.max, s.n, a.median, a.p95, r.median, r.p95, f.median, f.p95
+        );
+    }
+    Ok(())
 }
 
 /// Scrolls `arguments[0]` (a selector) 400 px per frame, with a jump every 60th frame; with
@@ -742,6 +803,10 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
             )?;
         }
         std::thread::sleep(Duration::from_secs(2));
+        if let Ok(file) = std::env::var("ROOMDECK_BENCH_STYLES") {
+            compare_styles(w, &words, Path::new(&file), cfg.runs)?;
+            return Ok(HundredK { rows: vec![c1], notes: Vec::new() });
+        }
         let k = type_words(w, &words)?;
         if k.len() < prefixes.len() / 2 {
             bail!("{} keystroke timings for {} keystrokes", k.len(), prefixes.len());
