@@ -495,6 +495,15 @@ fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
     Ok(timings)
 }
 
+/// Puts `css` in the window's one bench style sheet (made on first use), replacing what it held.
+fn set_bench_style(w: &Window, css: &str) -> Result<()> {
+    w.js(
+        "let s = document.getElementById('bench-style'); if (!s) { s = document.createElement('style'); s.id = 'bench-style'; document.head.append(s); } s.textContent = arguments[0];",
+        vec![json!(css)],
+    )?;
+    Ok(())
+}
+
 /// `ROOMDECK_BENCH_STYLES=FILE` (a JSON object, name → style sheet; "" for none): the picker's
 /// keystrokes under each style in turn, in one window, `rounds` times over. Launches differ by
 /// more than most changes do (a whole launch's keystrokes can be 2 ms slower), so variants are
@@ -503,16 +512,17 @@ fn compare_styles(w: &Window, words: &[String], file: &Path, rounds: usize) -> R
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let variants: serde_json::Map<String, Value> =
         serde_json::from_str(&text).with_context(|| format!("{}: not a JSON object", file.display()))?;
+    let variants: Vec<(&String, &str)> = variants
+        .iter()
+        .map(|(name, css)| css.as_str().map(|css| (name, css)).ok_or_else(|| anyhow!("{name}: not a string")))
+        .collect::<Result<_>>()?;
     // The first words typed in a launch pay for what later ones find ready (the system font
     // fallback of each script's first name, the first compiles): typed once, not counted.
     typed(w, words)?;
-    let mut seen: HashMap<&str, Keystrokes> = HashMap::new();
+    let mut seen: Vec<Keystrokes> = vec![Keystrokes::default(); variants.len()];
     for round in 0..rounds {
-        for (name, css) in &variants {
-            w.js(
-                "let s = document.getElementById('bench-style'); if (!s) { s = document.createElement('style'); s.id = 'bench-style'; document.head.append(s); } s.textContent = arguments[0];",
-                vec![css.clone()],
-            )?;
+        for ((name, css), all) in variants.iter().zip(&mut seen) {
+            set_bench_style(w, css)?;
             std::thread::sleep(Duration::from_millis(500));
             let (t, p) = typed(w, words)?;
             let s = summary(&t);
@@ -523,13 +533,11 @@ fn compare_styles(w: &Window, words: &[String], file: &Path, rounds: usize) -> R
                 s.p95,
                 s.n
             );
-            let all = seen.entry(name.as_str()).or_default();
             all.0.extend(t);
             all.1.extend(p);
         }
     }
-    for name in variants.keys() {
-        let Some((t, p)) = seen.get(name.as_str()) else { continue };
+    for ((name, _), (t, p)) in variants.iter().zip(&seen) {
         let s = summary(t);
         let mean = t.iter().sum::<f64>() / t.len().max(1) as f64;
         let part = |i: usize| summary(&p.iter().map(|x| x[i]).collect::<Vec<_>>());
@@ -797,10 +805,7 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
         w.wait(90, "100k rooms in the list", |w| Ok((shown_count(w) >= listed).then_some(())))?;
         if let Ok(css) = std::env::var("ROOMDECK_BENCH_CSS") {
             // Experiments: try a style change on the measured window without a rebuild.
-            w.js(
-                "const s = document.createElement('style'); s.textContent = arguments[0]; document.head.append(s);",
-                vec![json!(css)],
-            )?;
+            set_bench_style(w, &css)?;
         }
         std::thread::sleep(Duration::from_secs(2));
         if let Ok(file) = std::env::var("ROOMDECK_BENCH_STYLES") {
