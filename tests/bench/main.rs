@@ -10,7 +10,8 @@
 //!
 //! `ROOMDECK_BENCH_RUNS` (default 5) sets the runs per figure; `ROOMDECK_BENCH_ONLY=P2,P4`
 //! runs a subset (printed only: `docs/performance.md` is the whole run's, and a subset left it
-//! holding a few rows); `ROOMDECK_BENCH_STYLES=FILE` compares picker styles in one window (see
+//! holding a few rows); `ROOMDECK_BENCH_STYLES=FILE` compares variants (style sheets, scripts) of the
+//! picker's keystrokes (P5) and the list's scrolling (P6) in one window (see
 //! `window::compare_styles`); `ROOMDECK_BENCH_KEEP_10K=DIR` and
 //! `ROOMDECK_BENCH_KEEP_100K=DIR` keep a copy of the 10k-room (after P2's sync) and 100k-room data
 //! directories for profiling by hand.

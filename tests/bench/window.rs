@@ -504,48 +504,133 @@ fn set_bench_style(w: &Window, css: &str) -> Result<()> {
     Ok(())
 }
 
-/// `ROOMDECK_BENCH_STYLES=FILE` (a JSON object, name → style sheet; "" for none): the picker's
-/// keystrokes under each style in turn, in one window, `rounds` times over. Launches differ by
-/// more than most changes do (a whole launch's keystrokes can be 2 ms slower), so variants are
-/// compared within one launch, interleaved. Prints the figures per variant; no report rows.
-fn compare_styles(w: &Window, words: &[String], file: &Path, rounds: usize) -> Result<()> {
+/// One variant of [`compare_styles`]: a style sheet, or an object with any of `css`, `setup`
+/// and `teardown` (scripts run before and after the variant's turn; what `teardown` returns is
+/// printed) and `scroller` (the element to scroll, `#room-list` by default).
+struct Variant<'a> {
+    css: &'a str,
+    setup: &'a str,
+    teardown: &'a str,
+    scroller: &'a str,
+}
+
+impl<'a> Variant<'a> {
+    fn parse(name: &str, v: &'a Value) -> Result<Variant<'a>> {
+        let field = |key: &str, default: &'a str| -> Result<&'a str> {
+            match v.get(key) {
+                None => Ok(default),
+                Some(x) => x.as_str().ok_or_else(|| anyhow!("{name}.{key}: not a string")),
+            }
+        };
+        match v {
+            Value::String(css) => Ok(Variant { css, setup: "", teardown: "", scroller: "#room-list" }),
+            Value::Object(_) => Ok(Variant {
+                css: field("css", "")?,
+                setup: field("setup", "")?,
+                teardown: field("teardown", "")?,
+                scroller: field("scroller", "#room-list")?,
+            }),
+            _ => bail!("{name}: not a string or an object"),
+        }
+    }
+}
+
+/// `ROOMDECK_BENCH_STYLES=FILE` (a JSON object, name → a [`Variant`]; "" for none): the picker's
+/// keystrokes (with P5) and the list's scrolled frames (with P6) under each style in turn, in
+/// one window, `rounds` times over. Launches differ by more than most changes do (a whole
+/// launch's keystrokes can be 2 ms slower), so variants are compared within one launch,
+/// interleaved. Prints the figures per variant; no report rows. With
+/// `ROOMDECK_BENCH_FRAMES_DIR=DIR` each scroll's frame times are written there in order
+/// (`NAME-ROUND.json`).
+fn compare_styles(w: &Window, words: &[String], file: &Path, rounds: usize, cfg: &Config) -> Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let variants: serde_json::Map<String, Value> =
         serde_json::from_str(&text).with_context(|| format!("{}: not a JSON object", file.display()))?;
-    let variants: Vec<(&String, &str)> = variants
-        .iter()
-        .map(|(name, css)| css.as_str().map(|css| (name, css)).ok_or_else(|| anyhow!("{name}: not a string")))
-        .collect::<Result<_>>()?;
+    let variants: Vec<(&String, Variant<'_>)> =
+        variants.iter().map(|(name, v)| Variant::parse(name, v).map(|v| (name, v))).collect::<Result<_>>()?;
+    let (keys, frames) = (cfg.wants("P5"), cfg.wants("P6"));
     // The first words typed in a launch pay for what later ones find ready (the system font
-    // fallback of each script's first name, the first compiles): typed once, not counted.
-    typed(w, words)?;
+    // fallback of each script's first name, the first compiles): typed once, not counted. The
+    // first scroll likewise lays out and caches glyphs of rooms never shown before.
+    if keys {
+        typed(w, words)?;
+    }
+    if frames {
+        scroll(w)?;
+    }
     let mut seen: Vec<Keystrokes> = vec![Keystrokes::default(); variants.len()];
+    let mut scrolled: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     for round in 0..rounds {
-        for ((name, css), all) in variants.iter().zip(&mut seen) {
-            set_bench_style(w, css)?;
+        for (((name, v), all), all_frames) in variants.iter().zip(&mut seen).zip(&mut scrolled) {
+            set_bench_style(w, v.css)?;
+            if !v.setup.is_empty() {
+                w.js(v.setup, vec![])?;
+            }
             std::thread::sleep(Duration::from_millis(500));
-            let (t, p) = typed(w, words)?;
-            let s = summary(&t);
-            eprintln!(
-                "   round {}, {name}: median {:.1} ms p95 {:.1} ({} keystrokes)",
-                round + 1,
-                s.median,
-                s.p95,
-                s.n
-            );
-            all.0.extend(t);
-            all.1.extend(p);
+            if keys {
+                let (t, p) = typed(w, words)?;
+                let s = summary(&t);
+                eprintln!(
+                    "   round {}, {name}: keystroke median {:.1} ms p95 {:.1} ({} keystrokes)",
+                    round + 1,
+                    s.median,
+                    s.p95,
+                    s.n
+                );
+                all.0.extend(t);
+                all.1.extend(p);
+            }
+            if frames {
+                let f = if v.scroller == "#room-list" { scroll(w)?.0 } else { scroll_other(w, v.scroller)? };
+                let s = summary(&f);
+                eprintln!(
+                    "   round {}, {name}: frame median {:.1} ms p95 {:.1} ({} frames; {})",
+                    round + 1,
+                    s.median,
+                    s.p95,
+                    s.n,
+                    histogram(&f, 4)
+                );
+                if let Some(dir) = std::env::var_os("ROOMDECK_BENCH_FRAMES_DIR") {
+                    // Every frame in order, for looking at where the slow ones fall.
+                    let file = Path::new(&dir).join(format!("{name}-{}.json", round + 1));
+                    std::fs::write(&file, serde_json::to_vec(&f)?)
+                        .with_context(|| format!("writing {}", file.display()))?;
+                }
+                all_frames.extend(f);
+            }
+            if !v.teardown.is_empty() {
+                let out = w.js(v.teardown, vec![])?;
+                if !out.is_null() {
+                    eprintln!("   round {}, {name}: {out}", round + 1);
+                }
+            }
         }
     }
-    for ((name, _), (t, p)) in variants.iter().zip(&seen) {
-        let s = summary(t);
-        let mean = t.iter().sum::<f64>() / t.len().max(1) as f64;
-        let part = |i: usize| summary(&p.iter().map(|x| x[i]).collect::<Vec<_>>());
-        let (a, r, f) = (part(0), part(1), part(2));
-        eprintln!(
-            "   {name}: keystroke median {:.1} ms, mean {mean:.2}, p95 {:.1}, max {:.0} ({}); parts median / p95: answer {:.1} / {:.1}, rendering {:.1} / {:.1}, frame {:.1} / {:.1}",
-            s.median, s.p95, s.max, s.n, a.median, a.p95, r.median, r.p95, f.median, f.p95
-        );
+    for (((name, _), (t, p)), f) in variants.iter().zip(&seen).zip(&scrolled) {
+        if keys {
+            let s = summary(t);
+            let mean = t.iter().sum::<f64>() / t.len().max(1) as f64;
+            let part = |i: usize| summary(&p.iter().map(|x| x[i]).collect::<Vec<_>>());
+            let (a, r, f) = (part(0), part(1), part(2));
+            eprintln!(
+                "   {name}: keystroke median {:.1} ms, mean {mean:.2}, p95 {:.1}, max {:.0} ({}); parts median / p95: answer {:.1} / {:.1}, rendering {:.1} / {:.1}, frame {:.1} / {:.1}",
+                s.median, s.p95, s.max, s.n, a.median, a.p95, r.median, r.p95, f.median, f.p95
+            );
+        }
+        if frames {
+            let s = summary(f);
+            let mean = f.iter().sum::<f64>() / f.len().max(1) as f64;
+            let late = f.iter().filter(|x| **x > 17.0).count();
+            eprintln!(
+                "   {name}: frame median {:.1} ms, mean {mean:.2}, p95 {:.1}, max {:.0} ({} frames, {late} over 17 ms; {})",
+                s.median,
+                s.p95,
+                s.max,
+                s.n,
+                histogram(f, 6)
+            );
+        }
     }
     Ok(())
 }
@@ -694,12 +779,18 @@ fn plain_pick(w: &Window, words: &[String]) -> Result<Vec<f64>> {
 /// Frame times of the static scroller (see [`STATIC_SCROLLER`]) scrolled the way the list is.
 fn static_scroll(w: &Window) -> Result<Vec<f64>> {
     w.js(STATIC_SCROLLER, vec![])?;
-    let v = w.js_async(SCROLL, vec![json!("#bench-static-scroller"), json!(false)]);
+    let frames = scroll_other(w, "#bench-static-scroller");
     w.js("document.querySelector('#bench-static-scroller')?.remove();", vec![])?;
+    frames
+}
+
+/// Frame times of any element scrolled the way the list is.
+fn scroll_other(w: &Window, selector: &str) -> Result<Vec<f64>> {
+    let v = w.js_async(SCROLL, vec![json!(selector), json!(false)])?;
     let frames: Vec<f64> =
-        v?["frames"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
+        v["frames"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect()).unwrap_or_default();
     if frames.len() < 100 {
-        bail!("only {} frames recorded on the static scroller", frames.len());
+        bail!("only {} frames recorded scrolling {selector}", frames.len());
     }
     Ok(frames)
 }
@@ -809,7 +900,7 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
         }
         std::thread::sleep(Duration::from_secs(2));
         if let Ok(file) = std::env::var("ROOMDECK_BENCH_STYLES") {
-            compare_styles(w, &words, Path::new(&file), cfg.runs)?;
+            compare_styles(w, &words, Path::new(&file), cfg.runs, cfg)?;
             return Ok(HundredK { rows: vec![c1], notes: Vec::new() });
         }
         let k = type_words(w, &words)?;
