@@ -172,11 +172,12 @@ export class VirtualList {
     // to the frame that first shows the list, where nobody sees them (make bench, P1). They
     // follow as soon as that frame is out.
     let overscan = this.warm ? this.o.overscan : 0;
-    if (overscan && this.jumped(top, vh)) {
-      // A jump (scrollbar drag, Home/End, a far scrollToIndex): most rows in sight are new, so
-      // this frame binds them alone and the rows around them follow in the next frame, rather
-      // than binding (and laying out) two viewports' worth of rows nobody sees yet in one frame
-      // (make bench, P6: the frames after a jump were the slowest of a scroll).
+    if (overscan && this.busyInSight(top, vh)) {
+      // Most rows in sight are new (a jump: scrollbar drag, Home/End, a far scrollToIndex) or
+      // have new data (the page such a jump asked for has arrived): this frame renders them
+      // alone and the rows around them follow in the next frame, rather than laying out two
+      // viewports' worth of rows nobody sees yet in one frame (make bench, P6: the frames after
+      // a jump were the slowest of a scroll).
       overscan = 0;
       this.schedule();
     }
@@ -241,14 +242,15 @@ export class VirtualList {
     this.o.onRendered?.(first, last);
   }
 
-  /** Whether more than half of the rows in sight at `top` are not bound yet. */
-  private jumped(top: number, vh: number): boolean {
+  /** Whether more than half of the rows in sight at `top` are to be rendered: not bound yet, or
+   * bound with data that changed. */
+  private busyInSight(top: number, vh: number): boolean {
     const rh = this.o.rowHeight;
     const from = Math.max(0, Math.floor(top / rh));
     // Never more than can be bound (a viewport taller than maxRows rows keeps its overscan).
     const to = Math.min(this.total, Math.ceil((top + vh) / rh), from + this.o.maxRows);
-    let fresh = 0;
-    for (let i = from; i < to; i++) if (!this.bound.has(i)) fresh++;
-    return fresh * 2 > to - from;
+    let busy = 0;
+    for (let i = from; i < to; i++) if (this.allDirty || this.dirty.has(i) || !this.bound.has(i)) busy++;
+    return busy * 2 > to - from;
   }
 }

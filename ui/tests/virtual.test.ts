@@ -75,6 +75,32 @@ describe("virtual list", () => {
     expect(list.range()).toEqual([499, 517]);
   });
 
+  it("renders the rows in sight alone when their data changes, and the rows around them in the next frame", async () => {
+    const { list, rendered } = mount(1000);
+    list.flush();
+    await afterFrame();
+    await afterFrame();
+    const scroller = document.body.firstElementChild as HTMLElement;
+    scroller.scrollTop = 500 * ROW;
+    list.flush();
+    await afterFrame();
+    expect(list.range()).toEqual([496, 514]);
+    // The page the jump asked for arrives: every bound row has new data.
+    rendered.length = 0;
+    list.invalidateRange(400, 600);
+    list.flush();
+    expect(list.range()).toEqual([500, 510]);
+    expect(rendered.sort((a, b) => a - b)).toEqual([500, 501, 502, 503, 504, 505, 506, 507, 508, 509]);
+    rendered.length = 0;
+    await afterFrame();
+    expect(list.range()).toEqual([496, 514]);
+    expect(rendered.sort((a, b) => a - b)).toEqual([496, 497, 498, 499, 510, 511, 512, 513]);
+    // One row changing (the selection) leaves the rows around it bound.
+    list.invalidate(505);
+    list.flush();
+    expect(list.range()).toEqual([496, 514]);
+  });
+
   it("keeps its overscan when the viewport holds more rows than it may bind", async () => {
     const { list } = mount(1000);
     const scroller = document.body.firstElementChild as HTMLElement;
