@@ -6,6 +6,7 @@ pub struct Summary {
     pub n: usize,
     pub min: f64,
     pub median: f64,
+    pub mean: f64,
     pub p95: f64,
     pub max: f64,
 }
@@ -14,11 +15,12 @@ pub fn summary(samples: &[f64]) -> Summary {
     let mut v: Vec<f64> = samples.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
     if v.is_empty() {
-        return Summary { n: 0, min: f64::NAN, median: f64::NAN, p95: f64::NAN, max: f64::NAN };
+        return Summary { n: 0, min: f64::NAN, median: f64::NAN, mean: f64::NAN, p95: f64::NAN, max: f64::NAN };
     }
     let rank = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
     let median = if v.len() % 2 == 1 { v[v.len() / 2] } else { (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0 };
-    Summary { n: v.len(), min: v[0], median, p95: rank(0.95), max: v[v.len() - 1] }
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    Summary { n: v.len(), min: v[0], median, mean, p95: rank(0.95), max: v[v.len() - 1] }
 }
 
 impl Summary {
@@ -54,6 +56,8 @@ mod tests {
         assert_eq!((s.min, s.median, s.p95, s.max), (1.0, 50.5, 95.0, 100.0));
         let s = summary(&[3.0, 1.0, 2.0]);
         assert_eq!((s.median, s.p95), (2.0, 3.0));
+        // The mean leaves out what is not a number, as the percentiles do.
+        assert_eq!(summary(&[1.0, f64::NAN, 2.0, 6.0]).mean, 3.0);
     }
 
     #[test]

@@ -537,12 +537,12 @@ impl<'a> Variant<'a> {
 
 /// `ROOMDECK_BENCH_STYLES=FILE` (a JSON object, name → a [`Variant`]; "" for none): the picker's
 /// keystrokes (with P5) and the list's scrolled frames (with P6) under each style in turn, in
-/// one window, `rounds` times over. Launches differ by more than most changes do (a whole
+/// one window, `ROOMDECK_BENCH_RUNS` times over. Launches differ by more than most changes do (a whole
 /// launch's keystrokes can be 2 ms slower), so variants are compared within one launch,
 /// interleaved. Prints the figures per variant; no report rows. With
 /// `ROOMDECK_BENCH_FRAMES_DIR=DIR` each scroll's frame times are written there in order
 /// (`NAME-ROUND.json`).
-fn compare_styles(w: &Window, words: &[String], file: &Path, rounds: usize, cfg: &Config) -> Result<()> {
+fn compare_styles(w: &Window, words: &[String], file: &Path, cfg: &Config) -> Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let variants: serde_json::Map<String, Value> =
         serde_json::from_str(&text).with_context(|| format!("{}: not a JSON object", file.display()))?;
@@ -560,7 +560,7 @@ fn compare_styles(w: &Window, words: &[String], file: &Path, rounds: usize, cfg:
     }
     let mut seen: Vec<Keystrokes> = vec![Keystrokes::default(); variants.len()];
     let mut scrolled: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
-    for round in 0..rounds {
+    for round in 0..cfg.runs {
         for (((name, v), all), all_frames) in variants.iter().zip(&mut seen).zip(&mut scrolled) {
             set_bench_style(w, v.css)?;
             if !v.setup.is_empty() {
@@ -610,21 +610,20 @@ fn compare_styles(w: &Window, words: &[String], file: &Path, rounds: usize, cfg:
     for (((name, _), (t, p)), f) in variants.iter().zip(&seen).zip(&scrolled) {
         if keys {
             let s = summary(t);
-            let mean = t.iter().sum::<f64>() / t.len().max(1) as f64;
             let part = |i: usize| summary(&p.iter().map(|x| x[i]).collect::<Vec<_>>());
             let (a, r, f) = (part(0), part(1), part(2));
             eprintln!(
-                "   {name}: keystroke median {:.1} ms, mean {mean:.2}, p95 {:.1}, max {:.0} ({}); parts median / p95: answer {:.1} / {:.1}, rendering {:.1} / {:.1}, frame {:.1} / {:.1}",
-                s.median, s.p95, s.max, s.n, a.median, a.p95, r.median, r.p95, f.median, f.p95
+                "   {name}: keystroke median {:.1} ms, mean {:.2}, p95 {:.1}, max {:.0} ({}); parts median / p95: answer {:.1} / {:.1}, rendering {:.1} / {:.1}, frame {:.1} / {:.1}",
+                s.median, s.mean, s.p95, s.max, s.n, a.median, a.p95, r.median, r.p95, f.median, f.p95
             );
         }
         if frames {
             let s = summary(f);
-            let mean = f.iter().sum::<f64>() / f.len().max(1) as f64;
             let late = f.iter().filter(|x| **x > 17.0).count();
             eprintln!(
-                "   {name}: frame median {:.1} ms, mean {mean:.2}, p95 {:.1}, max {:.0} ({} frames, {late} over 17 ms; {})",
+                "   {name}: frame median {:.1} ms, mean {:.2}, p95 {:.1}, max {:.0} ({} frames, {late} over 17 ms; {})",
                 s.median,
+                s.mean,
                 s.p95,
                 s.max,
                 s.n,
@@ -900,7 +899,7 @@ pub fn hundred_k(cfg: &Config, rt: &tokio::runtime::Runtime) -> Result<HundredK>
         }
         std::thread::sleep(Duration::from_secs(2));
         if let Ok(file) = std::env::var("ROOMDECK_BENCH_STYLES") {
-            compare_styles(w, &words, Path::new(&file), cfg.runs, cfg)?;
+            compare_styles(w, &words, Path::new(&file), cfg)?;
             return Ok(HundredK { rows: vec![c1], notes: Vec::new() });
         }
         let k = type_words(w, &words)?;
