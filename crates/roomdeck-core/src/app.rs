@@ -67,6 +67,12 @@ pub struct Roomdeck {
     sync_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     cancels: Mutex<HashMap<String, Cancel>>,
     picker: RwLock<Option<Arc<PickerIndex>>>,
+    /// Held while the picker's index is built: the window's first pick and the background's
+    /// warm-up then read every name once between them, not once each.
+    picker_build: Mutex<()>,
+    /// Bumped by every change to the rooms: an index built from names read before a change is
+    /// used for the call that built it but not kept.
+    picker_gen: std::sync::atomic::AtomicU64,
     touched: Mutex<HashSet<String>>,
     offline: std::sync::atomic::AtomicBool,
     /// The WAL checkpoint that follows a sync, on a blocking thread.
@@ -106,6 +112,8 @@ impl Roomdeck {
             sync_locks: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),
             picker: RwLock::new(None),
+            picker_build: Mutex::new(()),
+            picker_gen: std::sync::atomic::AtomicU64::new(0),
             touched: Mutex::new(HashSet::new()),
             offline: std::sync::atomic::AtomicBool::new(false),
             housekeeping: Mutex::new(None),
@@ -692,19 +700,29 @@ impl Roomdeck {
     // --- picker -----------------------------------------------------------------------------
 
     fn invalidate_picker(&self) {
+        self.picker_gen.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         if let Ok(mut p) = self.picker.write() {
             *p = None;
         }
     }
 
+    fn cached_picker(&self) -> Option<Arc<PickerIndex>> {
+        self.picker.read().ok().and_then(|p| p.clone())
+    }
+
     fn picker_index(&self) -> Result<Arc<PickerIndex>> {
-        if let Ok(p) = self.picker.read()
-            && let Some(idx) = p.as_ref()
-        {
-            return Ok(idx.clone());
+        if let Some(idx) = self.cached_picker() {
+            return Ok(idx);
         }
+        let _building = lock(&self.picker_build);
+        if let Some(idx) = self.cached_picker() {
+            return Ok(idx);
+        }
+        let generation = self.picker_gen.load(std::sync::atomic::Ordering::Acquire);
         let idx = Arc::new(PickerIndex::build(self.store.picker_entries()?));
-        if let Ok(mut p) = self.picker.write() {
+        if let Ok(mut p) = self.picker.write()
+            && self.picker_gen.load(std::sync::atomic::Ordering::Acquire) == generation
+        {
             *p = Some(idx.clone());
         }
         Ok(idx)

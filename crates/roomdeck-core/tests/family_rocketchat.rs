@@ -363,3 +363,30 @@ async fn invalid_cursor_dates_and_unknown_trash_are_handled() {
     assert_eq!(e.rooms().len(), n);
     let _: Option<Error> = None;
 }
+
+#[tokio::test]
+async fn the_picker_follows_renames_and_concurrent_first_picks_agree() {
+    let f = fake(RcOptions { rooms: 300, ..RcOptions::default() }).await;
+    let e = env();
+    let a = e.add(f.url(), password(&f), None).await;
+    assert!(e.core.sync_account(&a.id).await.error.is_none());
+    // Four picks at once on a cold index (the window's first keystroke and the background's
+    // warm-up): one build between them, and the same answer for each.
+    let answers: Vec<Vec<String>> = std::thread::scope(|s| {
+        let picks: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| e.core.pick("a", 20).unwrap().into_iter().map(|h| h.row.id).collect::<Vec<_>>()))
+            .collect();
+        picks.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    assert_eq!(answers[0].len(), 20);
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    // A rename reaches the picker after the next sync (the index built before it is dropped).
+    let id = f.subscribed_ids()[7].clone();
+    f.rename_room(&id, "zqxv-renamed-room");
+    assert!(e.core.pick("zqxvrenamed", 5).unwrap().is_empty());
+    assert!(e.core.sync_account(&a.id).await.error.is_none());
+    let hits = e.core.pick("zqxvrenamed", 5).unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].row.remote_id, id);
+    assert_eq!(hits[0].row.name, "zqxv-renamed-room");
+}
