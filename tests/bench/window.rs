@@ -492,7 +492,28 @@ fn type_words(w: &Window, words: &[String]) -> Result<Vec<f64>> {
         })
         .collect();
     eprintln!("   slowest keystrokes (answer + rendering + frame): {}", slowest.join(", "));
+    eprintln!(
+        "   by key of the word (median / max ms, answer + rendering + frame medians): {}",
+        by_key(words, &timings, &parts)
+    );
     Ok(timings)
+}
+
+/// Keystroke figures grouped by the key's place in its word (the first key after the picker
+/// opens replaces every option; later ones mostly reorder the same rooms).
+fn by_key(words: &[String], timings: &[f64], parts: &[[f64; 3]]) -> String {
+    let places: Vec<usize> = words.iter().flat_map(|w| 0..w.chars().count()).collect();
+    let longest = places.iter().copied().max().map_or(0, |m| m + 1);
+    (0..longest)
+        .map(|k| {
+            let at: Vec<usize> = (0..timings.len().min(places.len())).filter(|&i| places[i] == k).collect();
+            let t = summary(&at.iter().map(|&i| timings[i]).collect::<Vec<_>>());
+            let part =
+                |j: usize| summary(&at.iter().filter_map(|&i| parts.get(i).map(|p| p[j])).collect::<Vec<_>>()).median;
+            format!("{} {:.1} / {:.0} ({:.1} + {:.1} + {:.1})", k + 1, t.median, t.max, part(0), part(1), part(2))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Puts `css` in the window's one bench style sheet (made on first use), replacing what it held.
@@ -553,7 +574,15 @@ fn compare_styles(w: &Window, words: &[String], file: &Path, cfg: &Config) -> Re
     // fallback of each script's first name, the first compiles): typed once, not counted. The
     // first scroll likewise lays out and caches glyphs of rooms never shown before.
     if keys {
-        typed(w, words)?;
+        let (t, p) = typed(w, words)?;
+        let s = summary(&t);
+        eprintln!(
+            "   first pass (not counted): keystroke median {:.1} ms p95 {:.1} max {:.0}; by key: {}",
+            s.median,
+            s.p95,
+            s.max,
+            by_key(words, &t, &p)
+        );
     }
     if frames {
         scroll(w)?;
@@ -612,6 +641,8 @@ fn compare_styles(w: &Window, words: &[String], file: &Path, cfg: &Config) -> Re
             let s = summary(t);
             let part = |i: usize| summary(&p.iter().map(|x| x[i]).collect::<Vec<_>>());
             let (a, r, f) = (part(0), part(1), part(2));
+            let rounds: Vec<String> = words.iter().cycle().take(words.len() * cfg.runs).cloned().collect();
+            eprintln!("   {name}: by key: {}", by_key(&rounds, t, p));
             eprintln!(
                 "   {name}: keystroke median {:.1} ms, mean {:.2}, p95 {:.1}, max {:.0} ({}); parts median / p95: answer {:.1} / {:.1}, rendering {:.1} / {:.1}, frame {:.1} / {:.1}",
                 s.median, s.mean, s.p95, s.max, s.n, a.median, a.p95, r.median, r.p95, f.median, f.p95
