@@ -19,8 +19,6 @@ import { announce, statusRegion } from "./status";
 
 const NARROW = "(max-width: 760px)";
 const DRAWER_INFO = "(max-width: 1100px)";
-/** When the picker warms up after start-up (see `Picker.warm`), from the app being ready. */
-const WARM_AFTER_MS = 800;
 
 function isNarrow(): boolean {
   return typeof matchMedia === "function" && matchMedia(NARROW).matches;
@@ -362,10 +360,6 @@ async function startApp(root: HTMLElement, info: AppInfo, startup: Promise<Start
   dropPrefetched();
   // The end-to-end harness waits for this.
   root.dataset.ready = "app";
-  // Once the list has painted (P1's figure is long over by then) and before the core's
-  // background work starts (1.5 s after the list's first query): the first Ctrl+K of the
-  // session then answers as fast as later ones.
-  setTimeout(() => void picker.warm(), WARM_AFTER_MS);
 }
 
 async function main(): Promise<void> {

@@ -11,11 +11,6 @@
  * in the background after each keystroke meant removing and adding back 38 options at the next
  * keystroke, which cost more than it saved). Matched characters are highlighted with `<mark>`
  * nodes built from the core's char positions — names stay text, never HTML.
- *
- * Once after start-up, while the app is idle, the picker answers a few queries out of sight
- * (`warm`): the first keystrokes after launch used to be the slowest of all (the answer path's
- * code not compiled yet, the fonts of its rows not set up; 12–14 ms at p95 against 9–11 once
- * warm, make bench P5), and the first Ctrl+K of a session is the one a user notices most.
  */
 import { api, roomAvatarUrl, type Account, type ApiError, type PickerHit, type RoomRow } from "./api";
 import { colorFor, createAvatar, setAvatar, type AvatarBox } from "./avatar";
@@ -38,12 +33,6 @@ const LIST_PAD = 6;
 const ROWS_BEFORE_LAYOUT = 10;
 /** Rows from the end of the options loaded at which scrolling or the keyboard asks for the rest. */
 const MORE_AHEAD = 3;
-/**
- * What `warm` asks: the empty query the picker opens with, then single letters and pairs that
- * match many rooms of any language written with Latin letters (the answer path with every
- * option replaced, then with the same rooms reordered).
- */
-export const WARM_QUERIES: readonly string[] = ["", "a", "an", "e", "er", "i", "in", "o", "on", "s", "st", "t"];
 /** Options moved by each key. */
 const KEY_STEPS: Readonly<Record<string, number>> = { ArrowDown: 1, ArrowUp: -1, PageDown: 8, PageUp: -8 };
 
@@ -128,9 +117,6 @@ export class Picker {
   private seq = 0;
   private modal: Modal | null = null;
   private pendingInputs: { seq: number; start: number }[] = [];
-  /** Answering out of sight (`warm`): rows are filled without their pictures. */
-  private warming = false;
-  private warmed = false;
 
   constructor(private readonly o: PickerOptions) {
     this.input = h("input", {
@@ -164,7 +150,7 @@ export class Picker {
       this.empty,
       footer,
     ];
-    this.input.addEventListener("input", (e) => void this.query(this.input.value, e.timeStamp));
+    this.input.addEventListener("input", (e) => this.query(this.input.value, e.timeStamp));
     this.input.addEventListener("keydown", (e) => this.onKey(e));
     this.listbox.addEventListener("mousedown", (e) => e.preventDefault());
     this.listbox.addEventListener("click", (e) => {
@@ -200,8 +186,6 @@ export class Picker {
       this.input.select();
       return;
     }
-    // Opened while warming: the answer in flight is dropped (by `seq`), the rows get their pictures.
-    this.warming = false;
     this.modal = openModal(this.content, {
       id: "picker",
       label: "Go to room",
@@ -220,7 +204,7 @@ export class Picker {
       },
     });
     this.input.value = "";
-    void this.query("", null);
+    this.query("", null);
     this.input.focus();
   }
 
@@ -228,31 +212,8 @@ export class Picker {
     this.modal?.close();
   }
 
-  /**
-   * Runs the answer path over `queries` once, out of sight, unless the picker has been opened:
-   * its options are laid out in a hidden copy of the dialog (no pictures asked for), which is
-   * removed afterwards. Opening the picker meanwhile stops it; the answers it has are dropped.
-   */
-  async warm(queries: readonly string[] = WARM_QUERIES): Promise<void> {
-    if (this.warmed || this.isOpen) return;
-    this.warmed = true;
-    const host = h("div", { class: "dialog picker picker-warm", "aria-hidden": "true", inert: "" }, ...this.content);
-    document.body.appendChild(host);
-    this.warming = true;
-    try {
-      for (const q of queries) {
-        if (this.isOpen) break;
-        await this.query(q, null);
-      }
-    } finally {
-      this.warming = false;
-      // Opened meanwhile: the content is in the dialog now, and the host is empty.
-      host.remove();
-    }
-  }
-
-  /** Issues the query now; only the latest answer is shown. Resolves once it is answered. */
-  private query(q: string, t0: number | null): Promise<void> {
+  /** Issues the query now; only the latest answer is shown. */
+  private query(q: string, t0: number | null): void {
     const seq = ++this.seq;
     if (t0 !== null) {
       // Input events whose own answer was superseded are timed to the answer that replaced it.
@@ -260,7 +221,7 @@ export class Picker {
     }
     this.pendingActive = null;
     const limit = Math.min(PICKER_LIMIT, this.inSight + 2);
-    return api.pick(q, limit).then(
+    api.pick(q, limit).then(
       (hits) => {
         if (seq !== this.seq) return;
         const answered = performance.now();
@@ -387,7 +348,7 @@ export class Picker {
       if (!r || !hit || r.filledFor === hit) continue;
       r.filledFor = hit;
       const row = hit.row;
-      setAvatar(r.avatar, this.warming ? null : roomAvatarUrl(row, "small"), row.name, row.id);
+      setAvatar(r.avatar, roomAvatarUrl(row, "small"), row.name, row.id);
       const positions = hit.positions.join(",");
       if (r.shown?.name !== row.name || r.shown.positions !== positions) {
         r.name.replaceChildren(...highlight(row.name, hit.positions));

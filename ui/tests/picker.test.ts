@@ -23,7 +23,7 @@ vi.mock("../src/api", async (importOriginal) => {
   };
 });
 
-const { highlight, Picker, WARM_QUERIES } = await import("../src/picker");
+const { highlight, Picker } = await import("../src/picker");
 
 const hit = (i: number, name: string, positions: number[] = []): PickerHit => ({ row: makeRow(i, { name }), score: 1, positions });
 /** Fifty hits named "`prefix` 0" … "`prefix` 49". */
@@ -283,53 +283,6 @@ describe("picker dialog", () => {
     input.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     expect(document.getElementById("picker")).toBeNull();
     expect(picker.isOpen).toBe(false);
-  });
-
-  it("warms up out of sight once: every warm-up query answered, no pictures, nothing left behind", async () => {
-    const pictured = (name: string): PickerHit => ({ row: makeRow(9, { name, has_avatar: true }), score: 1, positions: [] });
-    for (const q of WARM_QUERIES) mock.answers.set(q, { hits: [pictured(`warm ${q}`), hit(10, "other")], delay: 0 });
-    const picker = new Picker({ pickMode: false, onPick: () => undefined });
-    const timings = window.__roomdeck?.pickerTimings.length ?? 0;
-    const warming = picker.warm();
-    // Laid out in a hidden copy of the dialog, not announced, not a dialog anyone can reach.
-    const host = document.querySelector<HTMLElement>(".picker-warm");
-    expect(host?.getAttribute("aria-hidden")).toBe("true");
-    expect(host?.hasAttribute("inert")).toBe(true);
-    expect(host?.getAttribute("role")).toBeNull();
-    await warming;
-    expect(mock.calls).toEqual([...WARM_QUERIES]);
-    expect(document.body.children.length).toBe(0);
-    expect(window.__roomdeck?.pickerTimings.length).toBe(timings);
-    // Once per app: a second call asks nothing.
-    await picker.warm();
-    expect(mock.calls.length).toBe(WARM_QUERIES.length);
-    // Opened afterwards: the same options show their pictures.
-    mock.answers.set("", { hits: [pictured("warm"), hit(10, "other")], delay: 0 });
-    picker.open();
-    await settle();
-    const rows = document.querySelectorAll<HTMLElement>("#picker .picker-row");
-    expect(rows.length).toBe(2);
-    expect(rows[0]?.querySelector("img.avatar")).not.toBeNull();
-    expect(document.querySelector(".picker-warm")).toBeNull();
-  });
-
-  it("stops warming when opened, and shows the open's answer with pictures", async () => {
-    const pictured = (i: number, name: string): PickerHit => ({ row: makeRow(i, { name, has_avatar: true }), score: 1, positions: [] });
-    for (const q of WARM_QUERIES) mock.answers.set(q, { hits: [pictured(20, `warm ${q}`)], delay: 20 });
-    mock.answers.set("", { hits: [pictured(1, "recent one"), pictured(2, "recent two")], delay: 40 });
-    const picker = new Picker({ pickMode: false, onPick: () => undefined });
-    const warming = picker.warm();
-    await new Promise((r) => setTimeout(r, 5));
-    picker.open();
-    await warming;
-    await new Promise((r) => setTimeout(r, 80));
-    // The warm-up's first query was in flight; nothing after it was asked.
-    expect(mock.calls).toEqual(["", ""]);
-    expect(document.querySelector(".picker-warm")).toBeNull();
-    const rows = Array.from(document.querySelectorAll<HTMLElement>("#picker .picker-row"));
-    expect(rows.map((r) => r.dataset.id)).toEqual(["acc:r1", "acc:r2"]);
-    expect(rows.every((r) => r.querySelector("img.avatar"))).toBe(true);
-    expect(document.activeElement?.id).toBe("picker-input");
   });
 
   it("in pick mode Escape cancels instead of closing", async () => {
