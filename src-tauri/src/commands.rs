@@ -126,7 +126,21 @@ pub async fn pick(state: State<'_, AppState>, query: String, limit: usize) -> Re
     if query.len() > 500 {
         return Err(CommandError::field("query", "That search is too long."));
     }
-    Ok(state.core.pick(&query, limit)?)
+    if state.core.picker_ready() {
+        return Ok(state.core.pick(&query, limit)?);
+    }
+    // The index is built first (every room's name read, 200 ms at 100k): not on the runtime's
+    // threads, which serve the pictures meanwhile.
+    let core = state.core.clone();
+    tauri::async_runtime::spawn_blocking(move || core.pick(&query, limit))
+        .await
+        .map_err(|e| CommandError {
+            code: "internal".into(),
+            message: format!("The room search stopped: {e}"),
+            field: None,
+            fingerprint: None,
+        })?
+        .map_err(CommandError::from)
 }
 
 /// The stand-alone picker's answer: prints the chosen room as JSON on stdout and exits

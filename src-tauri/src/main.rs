@@ -217,10 +217,6 @@ async fn background(app: tauri::AppHandle) {
     let _ = tauri::async_runtime::spawn_blocking(move || picker_core.warm_picker()).await;
     loop {
         core.sync_all().await;
-        // A sync that changed rooms dropped the picker's index: built again now, not by the
-        // next keystroke in the picker.
-        let picker_core = core.clone();
-        let _ = tauri::async_runtime::spawn_blocking(move || picker_core.warm_picker()).await;
         let _ = core.warm_thumbnails(5000).await;
         let _ = core.flush_touches();
         tuning::release_memory(&core);

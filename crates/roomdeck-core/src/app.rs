@@ -728,6 +728,12 @@ impl Roomdeck {
         Ok(idx)
     }
 
+    /// Whether the picker's index is built (a pick then takes well under a millisecond; without
+    /// it, the first pick reads every name first).
+    pub fn picker_ready(&self) -> bool {
+        self.cached_picker().is_some()
+    }
+
     /// Builds the picker index now (the app does it in the background at start).
     pub fn warm_picker(&self) -> Result<usize> {
         Ok(self.picker_index()?.len())
