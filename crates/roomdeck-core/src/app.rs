@@ -68,7 +68,7 @@ pub struct Roomdeck {
     cancels: Mutex<HashMap<String, Cancel>>,
     picker: RwLock<Option<Arc<PickerIndex>>>,
     /// Held while the picker's index is built: the window's first pick and the background's
-    /// warm-up then read every name once between them, not once each.
+    /// `warm_picker` then read every name once between them, not once each.
     picker_build: Mutex<()>,
     /// Bumped by every change to the rooms: an index built from names read before a change is
     /// used for the call that built it but not kept.

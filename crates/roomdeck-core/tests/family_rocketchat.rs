@@ -370,8 +370,8 @@ async fn the_picker_follows_renames_and_concurrent_first_picks_agree() {
     let e = env();
     let a = e.add(f.url(), password(&f), None).await;
     assert!(e.core.sync_account(&a.id).await.error.is_none());
-    // Four picks at once on a cold index (the window's first keystroke and the background's
-    // warm-up): one build between them, and the same answer for each.
+    // Four picks at once on a cold index (as the window's first keystroke and the background's
+    // `warm_picker` can be): one builds it while the others wait, and all get the same answer.
     let answers: Vec<Vec<String>> = std::thread::scope(|s| {
         let picks: Vec<_> = (0..4)
             .map(|_| s.spawn(|| e.core.pick("a", 20).unwrap().into_iter().map(|h| h.row.id).collect::<Vec<_>>()))
