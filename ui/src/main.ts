@@ -46,6 +46,7 @@ function startPickMode(): void {
     onCancel: () => {
       api.pickDone(null).catch(() => undefined);
     },
+    warmUp: true,
   });
   picker.open();
   const root = document.getElementById("app");
@@ -143,6 +144,7 @@ async function startApp(root: HTMLElement, info: AppInfo, startup: Promise<Start
       roomList.reveal(row);
       roomList.focus();
     },
+    warmUp: true,
   });
 
   const sidebarToggle = h(

@@ -11,6 +11,12 @@
  * in the background after each keystroke meant removing and adding back 38 options at the next
  * keystroke, which cost more than it saved). Matched characters are highlighted with `<mark>`
  * nodes built from the core's char positions — names stay text, never HTML.
+ *
+ * The first time the picker opens, while the user reads it, a hidden twin answers a few
+ * queries (`warmTwin`): the first keystrokes of a session were the slowest of all (the answer
+ * path's code not compiled yet, the fonts of its rows not set up: per launch p95 12–14 ms against
+ * 9–11 for the same words typed again, make bench P5). Not done at start-up: a warm-up there
+ * costs 3–6 MB in a window whose picker may never be opened (P7). Typing stops it.
  */
 import { api, roomAvatarUrl, type Account, type ApiError, type PickerHit, type RoomRow } from "./api";
 import { colorFor, createAvatar, setAvatar, type AvatarBox } from "./avatar";
@@ -33,6 +39,12 @@ const LIST_PAD = 6;
 const ROWS_BEFORE_LAYOUT = 10;
 /** Rows from the end of the options loaded at which scrolling or the keyboard asks for the rest. */
 const MORE_AHEAD = 3;
+/**
+ * What the twin asks (the picker itself has just asked the empty query): single letters and
+ * pairs that match many rooms of any language written with Latin letters, each replacing every
+ * option, then the same rooms reordered.
+ */
+export const WARM_QUERIES: readonly string[] = ["a", "an", "e", "er", "i", "in", "o", "on", "s", "st", "t"];
 /** Options moved by each key. */
 const KEY_STEPS: Readonly<Record<string, number>> = { ArrowDown: 1, ArrowUp: -1, PageDown: 8, PageUp: -8 };
 
@@ -93,6 +105,8 @@ export interface PickerOptions {
   pickMode: boolean;
   onPick: (row: RoomRow) => void;
   onCancel?: () => void;
+  /** Warm up a hidden twin the first time the picker opens (see `warmTwin`). */
+  warmUp?: boolean;
 }
 
 export class Picker {
@@ -117,6 +131,9 @@ export class Picker {
   private seq = 0;
   private modal: Modal | null = null;
   private pendingInputs: { seq: number; start: number }[] = [];
+  /** A hidden twin answering out of sight (`warmTwin`): rows are filled without their pictures. */
+  private warming = false;
+  private twinWarmed = false;
 
   constructor(private readonly o: PickerOptions) {
     this.input = h("input", {
@@ -150,7 +167,7 @@ export class Picker {
       this.empty,
       footer,
     ];
-    this.input.addEventListener("input", (e) => this.query(this.input.value, e.timeStamp));
+    this.input.addEventListener("input", (e) => void this.query(this.input.value, e.timeStamp));
     this.input.addEventListener("keydown", (e) => this.onKey(e));
     this.listbox.addEventListener("mousedown", (e) => e.preventDefault());
     this.listbox.addEventListener("click", (e) => {
@@ -204,16 +221,42 @@ export class Picker {
       },
     });
     this.input.value = "";
-    this.query("", null);
+    const opening = this.query("", null);
     this.input.focus();
+    if (this.o.warmUp && !this.twinWarmed) {
+      this.twinWarmed = true;
+      void opening.then(() => this.warmTwin());
+    }
+  }
+
+  /**
+   * Lays out the answers to `WARM_QUERIES` in a hidden, inert twin of this picker (same
+   * elements and styles, no pictures asked for), one after the other, while this one is open
+   * and nothing has been typed; the twin is dropped afterwards.
+   */
+  private async warmTwin(): Promise<void> {
+    const twin = new Picker({ pickMode: this.o.pickMode, onPick: () => undefined });
+    twin.warming = true;
+    const host = h("div", { class: "dialog picker picker-warm", "aria-hidden": "true", inert: "" }, ...twin.content);
+    // The twin's ids would repeat this picker's (its input, list and options, in the list or not).
+    for (const el of [...host.querySelectorAll("[id]"), ...twin.rows.map((r) => r.el)]) el.removeAttribute("id");
+    document.body.appendChild(host);
+    try {
+      for (const q of WARM_QUERIES) {
+        if (!this.isOpen || this.input.value !== "") break;
+        await twin.query(q, null);
+      }
+    } finally {
+      host.remove();
+    }
   }
 
   close(): void {
     this.modal?.close();
   }
 
-  /** Issues the query now; only the latest answer is shown. */
-  private query(q: string, t0: number | null): void {
+  /** Issues the query now; only the latest answer is shown. Resolves once it is answered. */
+  private query(q: string, t0: number | null): Promise<void> {
     const seq = ++this.seq;
     if (t0 !== null) {
       // Input events whose own answer was superseded are timed to the answer that replaced it.
@@ -221,7 +264,7 @@ export class Picker {
     }
     this.pendingActive = null;
     const limit = Math.min(PICKER_LIMIT, this.inSight + 2);
-    api.pick(q, limit).then(
+    return api.pick(q, limit).then(
       (hits) => {
         if (seq !== this.seq) return;
         const answered = performance.now();
@@ -348,7 +391,7 @@ export class Picker {
       if (!r || !hit || r.filledFor === hit) continue;
       r.filledFor = hit;
       const row = hit.row;
-      setAvatar(r.avatar, roomAvatarUrl(row, "small"), row.name, row.id);
+      setAvatar(r.avatar, this.warming ? null : roomAvatarUrl(row, "small"), row.name, row.id);
       const positions = hit.positions.join(",");
       if (r.shown?.name !== row.name || r.shown.positions !== positions) {
         r.name.replaceChildren(...highlight(row.name, hit.positions));

@@ -23,7 +23,7 @@ vi.mock("../src/api", async (importOriginal) => {
   };
 });
 
-const { highlight, Picker } = await import("../src/picker");
+const { highlight, Picker, WARM_QUERIES } = await import("../src/picker");
 
 const hit = (i: number, name: string, positions: number[] = []): PickerHit => ({ row: makeRow(i, { name }), score: 1, positions });
 /** Fifty hits named "`prefix` 0" … "`prefix` 49". */
@@ -283,6 +283,63 @@ describe("picker dialog", () => {
     input.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     expect(document.getElementById("picker")).toBeNull();
     expect(picker.isOpen).toBe(false);
+  });
+
+  it("the first time it opens, a hidden twin answers the warm-up queries; the picker itself is untouched", async () => {
+    const pictured = (i: number, name: string): PickerHit => ({ row: makeRow(i, { name, has_avatar: true }), score: 1, positions: [0] });
+    mock.answers.set("", { hits: [pictured(1, "recent one"), pictured(2, "recent two")], delay: 0 });
+    for (const q of WARM_QUERIES) mock.answers.set(q, { hits: [pictured(20, `warm ${q}`), pictured(21, "other")], delay: 5 });
+    const picker = new Picker({ pickMode: false, onPick: () => undefined, warmUp: true });
+    const timings = window.__roomdeck?.pickerTimings.length ?? 0;
+    picker.open();
+    // Once the twin's first answer is in (it has asked its second query).
+    for (let i = 0; i < 100 && !mock.calls.includes(WARM_QUERIES[1] ?? ""); i++) await new Promise((r) => setTimeout(r, 2));
+    // The twin: hidden, inert, no ids of its own, its options filled without pictures.
+    const host = document.querySelector<HTMLElement>(".picker-warm");
+    expect(host?.getAttribute("aria-hidden")).toBe("true");
+    expect(host?.hasAttribute("inert")).toBe(true);
+    expect(host?.querySelector("[id]")).toBeNull();
+    const names = Array.from(host?.querySelectorAll(".picker-name") ?? []).map((n) => n.textContent);
+    expect(names).toContain("other");
+    expect(host?.querySelector("img")).toBeNull();
+    expect(document.querySelectorAll("#picker-input").length).toBe(1);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(mock.calls).toEqual(["", ...WARM_QUERIES]);
+    expect(document.querySelector(".picker-warm")).toBeNull();
+    // The picker shows its own answer, with pictures; the twin's queries were not timed.
+    const rows = Array.from(document.querySelectorAll<HTMLElement>("#picker .picker-row"));
+    expect(rows.map((r) => r.dataset.id)).toEqual(["acc:r1", "acc:r2"]);
+    expect(rows.every((r) => r.querySelector("img.avatar"))).toBe(true);
+    expect(window.__roomdeck?.pickerTimings.length).toBe(timings);
+    // Once per session.
+    picker.close();
+    picker.open();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(mock.calls).toEqual(["", ...WARM_QUERIES, ""]);
+    picker.close();
+  });
+
+  it("stops warming the twin as soon as something is typed, or the picker closes", async () => {
+    for (const q of WARM_QUERIES) mock.answers.set(q, { hits: [hit(20, `warm ${q}`)], delay: 10 });
+    const typed = new Picker({ pickMode: false, onPick: () => undefined, warmUp: true });
+    typed.open();
+    await new Promise((r) => setTimeout(r, 5));
+    const input = document.getElementById("picker-input") as HTMLInputElement;
+    input.value = "x";
+    input.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 60));
+    // The twin's first query was in flight; nothing after it was asked.
+    expect(mock.calls).toEqual(["", WARM_QUERIES[0], "x"]);
+    expect(document.querySelector(".picker-warm")).toBeNull();
+    typed.close();
+    mock.calls.length = 0;
+    const closed = new Picker({ pickMode: false, onPick: () => undefined, warmUp: true });
+    closed.open();
+    await new Promise((r) => setTimeout(r, 5));
+    closed.close();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(mock.calls).toEqual(["", WARM_QUERIES[0]]);
+    expect(document.querySelector(".picker-warm")).toBeNull();
   });
 
   it("in pick mode Escape cancels instead of closing", async () => {
