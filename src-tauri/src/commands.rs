@@ -134,12 +134,7 @@ pub async fn pick(state: State<'_, AppState>, query: String, limit: usize) -> Re
     let core = state.core.clone();
     tauri::async_runtime::spawn_blocking(move || core.pick(&query, limit))
         .await
-        .map_err(|e| CommandError {
-            code: "internal".into(),
-            message: format!("The room search stopped: {e}"),
-            field: None,
-            fingerprint: None,
-        })?
+        .map_err(|e| CommandError::internal(format!("The room search stopped: {e}")))?
         .map_err(CommandError::from)
 }
 

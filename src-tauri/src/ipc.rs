@@ -63,6 +63,11 @@ impl CommandError {
             fingerprint: None,
         }
     }
+
+    /// Something in the app itself failed (not the server, not the input).
+    pub fn internal(message: String) -> Self {
+        CommandError { code: "internal".into(), message, field: None, fingerprint: None }
+    }
 }
 
 impl From<Error> for CommandError {

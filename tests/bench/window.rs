@@ -636,13 +636,14 @@ fn compare_styles(w: &Window, words: &[String], file: &Path, cfg: &Config) -> Re
             }
         }
     }
+    // Every variant typed the words once per round.
+    let typed_words: Vec<String> = words.iter().cycle().take(words.len() * cfg.runs).cloned().collect();
     for (((name, _), (t, p)), f) in variants.iter().zip(&seen).zip(&scrolled) {
         if keys {
             let s = summary(t);
             let part = |i: usize| summary(&p.iter().map(|x| x[i]).collect::<Vec<_>>());
             let (a, r, f) = (part(0), part(1), part(2));
-            let rounds: Vec<String> = words.iter().cycle().take(words.len() * cfg.runs).cloned().collect();
-            eprintln!("   {name}: by key: {}", by_key(&rounds, t, p));
+            eprintln!("   {name}: by key: {}", by_key(&typed_words, t, p));
             eprintln!(
                 "   {name}: keystroke median {:.1} ms, mean {:.2}, p95 {:.1}, max {:.0} ({}); parts median / p95: answer {:.1} / {:.1}, rendering {:.1} / {:.1}, frame {:.1} / {:.1}",
                 s.median, s.mean, s.p95, s.max, s.n, a.median, a.p95, r.median, r.p95, f.median, f.p95
